@@ -1,0 +1,114 @@
+# -*- coding: utf-8 -*-
+# Copyright: azure_robotics.stack contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Credential factory on azure-identity only (never azure-cli-core).
+
+Every auth source is keyless by default: the Azure CLI's login, a managed
+identity, a workload-identity federated token, or the environment. The
+``access_token`` source takes a bearer token minted elsewhere (CI, an
+emulator, a sovereign-cloud front door).
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import os
+import time
+
+AUTH_SOURCES = ("auto", "cli", "env", "msi", "workload_identity", "access_token")
+
+
+class CredentialError(ValueError):
+    """Auth options that cannot work together; the message names the option."""
+
+
+class StaticTokenCredential:
+    """A TokenCredential for a token obtained outside this process.
+
+    The token is returned for any scope; expiry is unknown, so it is reported
+    as one hour from now and never refreshed.
+    """
+
+    def __init__(self, token):
+        self._token = token
+
+    def _access_token(self):
+        from azure.core.credentials import AccessToken
+
+        return AccessToken(self._token, int(time.time()) + 3600)
+
+    def get_token(self, *scopes, **kwargs):
+        return self._access_token()
+
+    def get_token_info(self, *scopes, **kwargs):
+        from azure.core.credentials import AccessTokenInfo
+
+        return AccessTokenInfo(self._token, int(time.time()) + 3600)
+
+    def close(self):
+        return None
+
+    def __repr__(self):  # never print the token
+        return "StaticTokenCredential(<redacted>)"
+
+
+def validate_auth(auth_source, tenant_id=None, client_id=None, access_token=None, federated_token_file=None):
+    """Checks option combinations before any network call. Raises CredentialError naming the option."""
+    if auth_source not in AUTH_SOURCES:
+        raise CredentialError(
+            "auth_source=%r is not supported; use one of: %s" % (auth_source, ", ".join(AUTH_SOURCES))
+        )
+    if auth_source == "access_token" and not access_token:
+        raise CredentialError("auth_source=access_token needs access_token (or the AZURE_ACCESS_TOKEN environment variable)")
+    if auth_source == "workload_identity":
+        token_file = federated_token_file or os.environ.get("AZURE_FEDERATED_TOKEN_FILE")
+        if not (tenant_id or os.environ.get("AZURE_TENANT_ID")):
+            raise CredentialError("auth_source=workload_identity needs tenant_id (or AZURE_TENANT_ID)")
+        if not (client_id or os.environ.get("AZURE_CLIENT_ID")):
+            raise CredentialError("auth_source=workload_identity needs client_id (or AZURE_CLIENT_ID)")
+        if not token_file:
+            raise CredentialError(
+                "auth_source=workload_identity needs federated_token_file (or AZURE_FEDERATED_TOKEN_FILE)"
+            )
+
+
+def build_credential(auth_source, cloud, tenant_id=None, client_id=None, access_token=None,
+                     federated_token_file=None, identity=None):
+    """Returns ``(credential, description)`` for the auth source.
+
+    ``identity`` lets tests pass a stand-in for the ``azure.identity`` module.
+    ``description`` says which source is used, for -vvv output; it never
+    contains a secret.
+    """
+    validate_auth(auth_source, tenant_id, client_id, access_token, federated_token_file)
+    if auth_source == "access_token" or (auth_source == "auto" and access_token):
+        return StaticTokenCredential(access_token), "access_token"
+
+    if identity is None:
+        import azure.identity as identity  # noqa: F811 - lazy: only when a credential is needed
+
+    authority = cloud.authority
+    if auth_source == "cli":
+        return identity.AzureCliCredential(tenant_id=tenant_id), "Azure CLI"
+    if auth_source == "env":
+        return identity.EnvironmentCredential(authority=authority), "environment"
+    if auth_source == "msi":
+        if client_id:
+            return identity.ManagedIdentityCredential(client_id=client_id), "managed identity %s" % client_id
+        return identity.ManagedIdentityCredential(), "system-assigned managed identity"
+    if auth_source == "workload_identity":
+        return identity.WorkloadIdentityCredential(
+            tenant_id=tenant_id or os.environ.get("AZURE_TENANT_ID"),
+            client_id=client_id or os.environ.get("AZURE_CLIENT_ID"),
+            token_file_path=federated_token_file or os.environ.get("AZURE_FEDERATED_TOKEN_FILE"),
+            authority=authority,
+        ), "workload identity"
+    # auto: environment, workload identity, managed identity, Azure CLI (no interactive prompts).
+    kwargs = dict(authority=authority, exclude_interactive_browser_credential=True)
+    if client_id:
+        kwargs["managed_identity_client_id"] = client_id
+        kwargs["workload_identity_client_id"] = client_id
+    if tenant_id:
+        kwargs["workload_identity_tenant_id"] = tenant_id
+    return identity.DefaultAzureCredential(**kwargs), "default chain (environment, workload identity, managed identity, Azure CLI)"
