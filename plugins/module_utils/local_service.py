@@ -22,11 +22,8 @@ import socket
 import subprocess
 import time
 
-try:
-    from urllib.request import urlopen
-    from urllib.error import HTTPError, URLError
-except ImportError:  # pragma: no cover
-    from urllib2 import urlopen, HTTPError, URLError  # type: ignore
+from ansible.module_utils.urls import open_url
+from ansible.module_utils.six.moves.urllib.error import HTTPError, URLError
 
 
 class ServiceError(Exception):
@@ -45,8 +42,11 @@ def port_in_use(host, port, timeout=0.5):
 def http_status(url, timeout=2.0):
     """HTTP status of a GET, or None when nothing answers."""
     try:
-        with urlopen(url, timeout=timeout) as resp:  # nosec - loopback health URL given by the caller
+        resp = open_url(url, timeout=timeout, validate_certs=True, follow_redirects="none")
+        try:
             return resp.status
+        finally:
+            resp.close()
     except HTTPError as exc:
         return exc.code
     except (URLError, OSError, socket.timeout, ValueError):

@@ -20,7 +20,7 @@ description:
     (C(changed=false)); a crashed, unhealthy or reconfigured one is restarted.
   - Fails, before starting anything, when O(port) is held by a process that is not this service.
 author:
-  - azure_robotics.stack maintainers
+  - azure_robotics.stack maintainers (@azure-robotics)
 options:
   name:
     description: Name of the service; names the PID, state and log files.
@@ -75,9 +75,11 @@ options:
     default: 15
 attributes:
   check_mode:
+    description: Can run in check_mode and return changed status prediction without modifying target.
     support: full
     details: In check mode nothing is started or stopped; port conflicts are still reported.
   diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
     support: full
 """
 

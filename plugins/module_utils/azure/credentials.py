@@ -86,7 +86,7 @@ def build_credential(auth_source, cloud, tenant_id=None, client_id=None, access_
         return StaticTokenCredential(access_token), "access_token"
 
     if identity is None:
-        import azure.identity as identity  # noqa: F811 - lazy: only when a credential is needed
+        from azure import identity  # lazy: only when a credential is needed
 
     authority = cloud.authority
     if auth_source == "cli":
