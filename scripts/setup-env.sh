@@ -42,6 +42,9 @@ if [[ ! -x "$VENV/bin/python" ]]; then
 fi
 pip=("$VENV/bin/python" -m pip --disable-pip-version-check)
 
+# pip 23's resolver fails on this dependency graph; a current pip does not.
+"${pip[@]}" install --quiet --upgrade "pip>=24.2" 2> >(grep -v '^WARNING: Location' >&2)
+
 log "installing Python requirements (torch pinned in the same command)"
 # torch is pinned here, next to the packages that depend on it, so that pip
 # takes the CPU wheel instead of resolving a multi-GB CUDA build.
@@ -50,11 +53,15 @@ log "installing Python requirements (torch pinned in the same command)"
   torch \
   -r requirements.txt \
   -r tests/requirements.txt \
-  -e "training[rl,report]" \
-  mlflow
+  -e "training[rl,report,azureml]" \
+  "mlflow>=2.16" \
+  2> >(grep -v '^WARNING: Location' >&2)
 
 mkdir -p "$COLLECTIONS" "$CACHE"
 install_collections() {
+  if [[ -f "$COLLECTIONS/kubernetes/core/MANIFEST.json" && -f "$COLLECTIONS/awx/awx/MANIFEST.json" ]]; then
+    return
+  fi
   # Galaxy first (what real users have); the ansible PyPI package otherwise.
   if timeout 20 "$VENV/bin/ansible-galaxy" collection install -r requirements.yml \
        -p "$root/.collections" >/dev/null 2>&1; then
