@@ -8,7 +8,10 @@ import pytest
 
 from support.paths import PROJECT_ROOT
 
-pytest_plugins = ["support.fixtures"]
+# Fixture modules: one per area (emulators add theirs here).
+pytest_plugins = [
+    "support.fixtures",
+]
 
 
 def pytest_collection_modifyitems(config, items):

@@ -1,0 +1,5 @@
+import sys
+
+from robotics_training.cli import main
+
+sys.exit(main())
