@@ -192,7 +192,7 @@ options:
     default: 3600
   poll_interval:
     description: Seconds between status reads while waiting (grows up to 30 s).
-    type: int
+    type: float
     default: 10
   fail_on_failure:
     description:

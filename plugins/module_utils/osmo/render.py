@@ -195,7 +195,7 @@ def render_template(text, set_variables=None, set_string_variables=None):
         raise RenderError([SpecError("template line %s" % ((exc.lineno or 1) + offset),
                                      "Jinja syntax error: %s" % exc.message)])
     except TemplateError as exc:
-        raise RenderError([SpecError("workflow", "Jinja error: %s" % exc)])
+        raise RenderError([SpecError("template", "Jinja error: %s" % exc)])
 
     try:
         loaded = _yaml_load(rendered)

@@ -75,7 +75,7 @@ ARGUMENT_SPEC = dict(
     # waiting and reporting
     wait=dict(type="bool", default=False),
     wait_timeout=dict(type="int", default=3600),
-    poll_interval=dict(type="int", default=10),
+    poll_interval=dict(type="float", default=10),
     fail_on_failure=dict(type="bool", default=True),
     log_lines=dict(type="int", default=50),
 )

@@ -8,7 +8,8 @@ running past the workflow's exec_timeout ends FAILED_EXEC_TIMEOUT.
 
 Exit codes and log lines come from the task's command and args, read as a tiny shell: ``echo ...`` lines
 become log lines (with $VARS from the task's environment and the run-time tokens substituted), ``exit N``
-sets the exit code, ``sleep N`` adds run time, and the marker OSMO_EMULATOR_FAIL anywhere fails the task
+sets the exit code, ``sleep N`` adds run time (scripts the task writes with ``files`` and runs are read too), and
+the marker OSMO_EMULATOR_FAIL anywhere fails the task
 with exit code 1. Failure rules set through the admin API apply to matching task names.
 """
 
@@ -94,9 +95,15 @@ class Workflow:
     end_time: float | None = None
 
 
-def interpret(command: list, args: list, environment: dict) -> tuple[list, int, float, str | None]:
-    """(echo lines, exit code, seconds of sleep, failure message) of a command line."""
+def interpret(command: list, args: list, environment: dict, files: dict | None = None) -> tuple:
+    """(echo lines, exit code, seconds of sleep, failure message) of a command line.
+
+    A script from the task's ``files`` that the command line names is read as well.
+    """
     words = list(command) + list(args)
+    for path, contents in (files or {}).items():
+        if any(path in word for word in words):
+            words.append(contents)
     text = "\n".join(words)
     echo, exit_code, sleep, failure = [], 0, 0.0, None
     statements = re.split(r"\s*(?:;|&&|\|\||\n)\s*", text)
@@ -149,7 +156,8 @@ class Store:
                 tasks, upstream = [], set()
                 for task_spec in group_spec.tasks:
                     env = dict(task_spec.environment)
-                    echo, code, sleep, failure = interpret(task_spec.command, task_spec.args, env)
+                    files = {f.path: f.contents for f in task_spec.files if not f.base64}
+                    echo, code, sleep, failure = interpret(task_spec.command, task_spec.args, env, files)
                     for rule in self.failure_rules:
                         if rule.get("task") in (None, task_spec.name) and rule.get("workflow") in (None, spec.name):
                             code = int(rule.get("exit_code", 1))
