@@ -105,6 +105,14 @@ def osmo_target(request):
 
 
 @pytest.fixture
+def osmo_emulator_target(osmo_api):
+    """The emulator only, for tests that need its request log or local stand-ins (Azurite) a real OSMO cannot reach."""
+    from support import tls
+
+    return OsmoTarget("emulator", osmo_api.url, TOKEN, "default", tls.ca_bundle_path(), osmo_api)
+
+
+@pytest.fixture
 def osmo_emulator_process(tmp_path):
     """``python -m emulators.osmo`` as a separate process on a free port (HTTP), stopped after the test."""
     port = free_port()
