@@ -27,7 +27,7 @@ description:
   - Templates are rendered here the way the OSMO service renders them (Jinja2 sandbox, StrictUndefined, variables
     from C(default-values), O(set_variables) and O(set_string_variables)); like the C(osmo) CLI, the rendered spec
     is submitted and the template is attached for reference.
-  - Every submission creates a new workflow. To make reruns converge, set O(idempotency_key) or O(idempotent):
+  - Every submission creates a new workflow. To make reruns converge, set O(idempotency_key) or O(idempotent);
     the workflow name then carries a hash of the key, an earlier submission with that name that is running or
     COMPLETED is reused (C(changed=false)), and only a FAILED one is submitted again (see O(resubmit_failed)).
   - "Code delivery: with O(code_dir) and O(code_url) a local source directory is packed into a deterministic,

@@ -270,6 +270,7 @@ def test_template_with_variables_is_rendered_validated_and_submitted(osmo_target
     if osmo_target.is_emulator:
         sent = submissions(osmo_target)[-1]["body"]
         assert "{{ num_envs }}" not in sent["file"] and "NUM_ENVS: '64'" in sent["file"]
+        assert "{{ num_envs }}" in sent["uploaded_templated_spec"]  # the template travels along, as with the CLI
         info = run_module("osmo_workflow_info", dict(osmo_target.module_args(), workflow_id=result["workflow_id"],
                                                      logs="all"), capsys)
         assert "training with 64 envs into /osmo/data/output" in info["logs"]["train"]

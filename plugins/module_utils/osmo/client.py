@@ -233,12 +233,18 @@ class OsmoClient(object):
         return self._call("GET", "/api/version", action="read the OSMO version")
 
     def submit(self, pool, spec_text, set_variables=None, set_string_variables=None, priority=None,
-               validation_only=False, dry_run=False, env_vars=None, labels=None, workflow=None):
-        """POST /api/pool/{pool}/workflow. ``validation_only`` runs every server-side check without submitting."""
+               validation_only=False, dry_run=False, env_vars=None, labels=None, workflow=None, templated_spec=None):
+        """POST /api/pool/{pool}/workflow. ``validation_only`` runs every server-side check without submitting.
+
+        ``templated_spec`` is the original template of an already rendered ``spec_text`` (kept by OSMO for
+        ``osmo workflow spec --template``), as the osmo CLI sends it.
+        """
         query = {"validation_only": True if validation_only else None, "dry_run": True if dry_run else None,
                  "priority": priority, "env_vars": env_vars or None, "label": labels or None}
         body = {"file": spec_text, "set_variables": list(set_variables or []),
                 "set_string_variables": list(set_string_variables or [])}
+        if templated_spec is not None:
+            body["uploaded_templated_spec"] = templated_spec
         if validation_only:
             action = "validate"
         elif dry_run:

@@ -161,7 +161,8 @@ def prepare(p, code_url=None):
             credentials=p.get("credentials"), exit_actions=p.get("exit_actions"),
         )
         template = builder.dump_document(document)
-        subject = "the workflow spec built from the module's parameters"
+        subject = ("the workflow spec built from the module's parameters (workflow.tasks[0] holds image, command, "
+                   "args, environment, inputs, outputs and files; workflow.resources.default holds resources)")
     try:
         rendered, variables = render_template(template, set_vars, set_strings)
     except RenderError as exc:
@@ -254,14 +255,14 @@ def run_present(module, client, p):
     if module.check_mode:
         response = client.submit(pool, spec_text, priority=p.get("priority"), validation_only=True,
                                  env_vars=as_assignments(p["env_vars"]) if p.get("env_vars") else None,
-                                 workflow=name)
+                                 workflow=name, templated_spec=template_attachment)
         result.update(changed=True, validation=dict(logs=(response or {}).get("logs"),
                                                     warnings=(response or {}).get("warnings") or []))
         return result
 
     response = client.submit(pool, spec_text, priority=p.get("priority"),
                              env_vars=as_assignments(p["env_vars"]) if p.get("env_vars") else None,
-                             workflow=name)
+                             workflow=name, templated_spec=template_attachment)
     response = response or {}
     workflow_id = response.get("name")
     result.update(changed=True, submitted=True, workflow_id=workflow_id, dashboard_url=response.get("dashboard_url"),
