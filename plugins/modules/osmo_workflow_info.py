@@ -167,7 +167,7 @@ def main():
             if p["logs"] == "failed":
                 result["logs"] = workflows.task_log_excerpts(client, data, lines)
             elif p["logs"] == "all":
-                names = [t.get("name") for _, t in workflows.all_tasks(data)]
+                names = [t.get("name") for unused_group, t in workflows.all_tasks(data)]
                 if p["task"]:
                     if p["task"] not in names:
                         module.fail_json(msg="task=%s is not a task of workflow %s (tasks: %s)"

@@ -168,7 +168,7 @@ def test_a_failing_task_fails_its_downstream_as_failed_upstream(api):
 
 def test_list_filters_by_name_status_and_pool(api):
     name = unique("listed")
-    ids = [api.submit(SPEC.format(name=name)).json()["name"] for _ in range(2)]
+    ids = [api.submit(SPEC.format(name=name)).json()["name"] for unused in range(2)]
     assert ids[1].endswith("-2") or ids[1] != ids[0]
     everything = api.call("GET", "/api/workflow", params={"name": name, "pools": api.target.pool,
                                                           "order": "DESC"}).json()

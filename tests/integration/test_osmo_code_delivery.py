@@ -57,8 +57,8 @@ def args(osmo_emulator_target, azurite, code_dir, tmp_path, **extra):
     return values
 
 
-def test_the_archive_is_uploaded_once_and_reaches_the_workflow_as_a_url_input(osmo_api, osmo_emulator_target, azurite,
-                                                                                code_dir, tmp_path, capsys):
+def test_the_archive_is_uploaded_once_and_reaches_the_workflow_as_a_url_input(
+        osmo_api, osmo_emulator_target, azurite, code_dir, tmp_path, capsys):
     first = run_module("osmo_workflow", args(osmo_emulator_target, azurite, code_dir, tmp_path), capsys)
     assert not first["failed"], first
     code = first["code"]

@@ -193,10 +193,10 @@ class OsmoClient(object):
                     attempt += 1
                     continue
                 reason = getattr(exc, "reason", exc)
+                values = (self._action(action, method), method, self.base + path, self._for(workflow), reason)
                 raise OsmoApiError(
                     "%s: OSMO API %s %s%s could not be reached: %s - check the URL (option url / OSMO_URL), the "
-                    "network and, for HTTPS, ca_bundle" % (self._action(action, method), method, self.base + path,
-                                                            self._for(workflow), reason),
+                    "network and, for HTTPS, ca_bundle" % values,
                     method=method, endpoint=path, workflow=workflow)
             if text:
                 return payload
@@ -218,8 +218,8 @@ class OsmoClient(object):
     def _error(self, method, path, status, payload, workflow, action):
         message, code = _error_details(payload)
         detail = "HTTP %s" % status + (", %s" % code if code else "")
-        text = "%s: OSMO API %s %s%s answered %s" % (self._action(action, method), method, path, self._for(workflow),
-                                                      detail)
+        values = (self._action(action, method), method, path, self._for(workflow), detail)
+        text = "%s: OSMO API %s %s%s answered %s" % values
         if message:
             text += ": %s" % message
         hint = STATUS_HINTS.get(status)

@@ -74,9 +74,9 @@ def _credential_and_suffix(params):
     cloud = resolve_cloud(params.get("code_storage_cloud") or "public")
     if params.get("code_storage_connection_string"):
         return None, cloud.storage_suffix
-    credential, _ = build_credential(params.get("code_storage_auth_source") or "auto", cloud,
-                                     tenant_id=params.get("code_storage_tenant_id"),
-                                     client_id=params.get("code_storage_client_id"))
+    credential, unused_source = build_credential(params.get("code_storage_auth_source") or "auto", cloud,
+                                                 tenant_id=params.get("code_storage_tenant_id"),
+                                                 client_id=params.get("code_storage_client_id"))
     return credential, cloud.storage_suffix
 
 

@@ -592,7 +592,7 @@ def _check_dependencies(chk, workflow):
 def _check_tokens_in_values(chk, workflow):
     """Special tokens that survived rendering must be well-formed and resolvable."""
     for gpath, gname, tasks in _group_layout(workflow):
-        group_tasks = set(t.get("name") for _, t in tasks)
+        group_tasks = set(t.get("name") for unused_path, t in tasks)
         for tpath, task in tasks:
             inputs = task.get("inputs") if isinstance(task.get("inputs"), list) else []
             input_tasks = set()
@@ -621,12 +621,10 @@ def _strings(value, path):
         yield path, value
     elif isinstance(value, dict):
         for key, item in value.items():
-            for found in _strings(item, join(path, str(key))):
-                yield found
+            yield from _strings(item, join(path, str(key)))
     elif isinstance(value, list):
         for i, item in enumerate(value):
-            for found in _strings(item, join(path, i)):
-                yield found
+            yield from _strings(item, join(path, i))
 
 
 def spaced_token_errors(text, path="template", line_offset=0):
@@ -746,4 +744,4 @@ def validate_document(document):
 
 def workflow_task_names(workflow):
     """Names of all tasks in submission order."""
-    return [t.get("name") for _, _, tasks in _group_layout(workflow) for _, t in tasks]
+    return [t.get("name") for unused_path, unused_name, tasks in _group_layout(workflow) for unused, t in tasks]

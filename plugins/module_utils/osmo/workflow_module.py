@@ -324,4 +324,3 @@ def run(module):
         details = dict(workflow=workflows.summarize(exc.workflow)) if exc.workflow else {}
         module.fail_json(msg=str(exc), **details)
     module.exit_json(**result)
-

@@ -127,7 +127,7 @@ def failure_message(data, excerpts):
         if log:
             lines.append("  last log lines of '%s':" % task.get("name"))
             lines.extend("    " + line for line in log.splitlines())
-    upstream = [t.get("name") for _, t in all_tasks(data) if t.get("status") == "FAILED_UPSTREAM"]
+    upstream = [t.get("name") for unused_group, t in all_tasks(data) if t.get("status") == "FAILED_UPSTREAM"]
     if upstream:
         lines.append("- not run because an upstream task failed: %s" % ", ".join(upstream))
     return "\n".join(lines)

@@ -36,7 +36,7 @@ def main(argv=None) -> int:
     def pairs(values, default):
         result = {}
         for item in values or default:
-            token, _, user = item.partition("=")
+            token, unused_sep, user = item.partition("=")
             result[token] = user or "ansible"
         return result
 

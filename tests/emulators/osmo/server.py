@@ -440,4 +440,3 @@ def _one(query: dict, key: str) -> str | None:
 
 def _flag(query: dict, key: str) -> bool:
     return (_one(query, key) or "").lower() in ("true", "1", "yes")
-

@@ -16,7 +16,7 @@ def test_built_document_is_a_valid_one_task_workflow_that_survives_rendering():
     )
     text = builder.dump_document(doc)
     assert text.startswith("version: 2\nworkflow:\n")
-    rendered, _ = render_template(text)
+    rendered, unused_variables = render_template(text)
     assert validate_document(rendered) == []
     task = rendered["workflow"]["tasks"][0]
     assert task["environment"] == {"ACCEPT_EULA": "Y", "NUM_ENVS": "4096", "HEADLESS": "true"}

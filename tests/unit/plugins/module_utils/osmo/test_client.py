@@ -52,7 +52,7 @@ class FakeOsmo:
 
 def client(fake, **kwargs):
     kwargs.setdefault("token", SECRET)
-    return OsmoClient("https://osmo.example.com/", opener=fake, sleep=lambda s: sleeps.append(s), **kwargs)
+    return OsmoClient("https://osmo.example.com/", opener=fake, sleep=sleeps.append, **kwargs)
 
 
 sleeps = []
@@ -64,8 +64,8 @@ def _reset():
 
 
 def test_get_is_retried_on_503_and_obeys_retry_after():
-    fake = FakeOsmo({("GET", "/api/workflow/w-1"): [(503, "busy", {"Retry-After": "7"}),
-                                                     (200, json.dumps({"name": "w-1", "status": "RUNNING"}), None)]})
+    answers = [(503, "busy", {"Retry-After": "7"}), (200, json.dumps({"name": "w-1", "status": "RUNNING"}), None)]
+    fake = FakeOsmo({("GET", "/api/workflow/w-1"): answers})
     assert client(fake).workflow("w-1")["status"] == "RUNNING"
     assert sleeps == [7.0]
     assert fake.calls[0]["headers"]["Authorization"] == "Bearer " + SECRET
@@ -79,8 +79,8 @@ def test_submission_is_not_resent_after_a_500_but_is_after_a_429():
     with pytest.raises(OsmoApiError) as info:
         client(fake).submit("default", "workflow: {}", workflow="train-k1")
     assert len(fake.calls) == 1
-    fake = FakeOsmo({("POST", "/api/pool/default/workflow"): [(429, "slow down", {"Retry-After": "1"}),
-                                                               (200, json.dumps({"name": "train-1"}), None)]})
+    answers = [(429, "slow down", {"Retry-After": "1"}), (200, json.dumps({"name": "train-1"}), None)]
+    fake = FakeOsmo({("POST", "/api/pool/default/workflow"): answers})
     assert client(fake).submit("default", "workflow: {}")["name"] == "train-1"
     assert len(fake.calls) == 2 and sleeps == [1.0]
 

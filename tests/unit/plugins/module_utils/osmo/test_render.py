@@ -48,7 +48,7 @@ def test_defaults_render_and_tokens_survive():
 
 
 def test_set_variables_are_cast_like_osmo_and_string_variables_are_not():
-    document, _ = render_template(TEMPLATE, set_variables=["cpu=8", "n=2.5"], set_string_variables={"name": "run7"})
+    document, unused = render_template(TEMPLATE, set_variables=["cpu=8", "n=2.5"], set_string_variables={"name": "run7"})
     assert document["workflow"]["resources"]["default"]["cpu"] == 8
     assert document["workflow"]["name"] == "run7"
     assert "--n 2.5" in document["workflow"]["tasks"][0]["command"][2]
@@ -70,8 +70,8 @@ def test_a_spaced_special_token_is_flagged_with_its_line():
 
 
 def test_a_spaced_token_is_fine_when_it_is_a_defined_variable():
-    document, _ = render_template(TEMPLATE.replace("{{output}}", "{{ output }}"),
-                                  set_string_variables={"output": "/mnt/out"})
+    document, unused = render_template(TEMPLATE.replace("{{output}}", "{{ output }}"),
+                                       set_string_variables={"output": "/mnt/out"})
     assert "--out /mnt/out" in document["workflow"]["tasks"][0]["command"][2]
 
 

@@ -44,7 +44,7 @@ def test_states():
 
 
 def test_the_failed_task_is_the_cause_not_its_downstream_followers():
-    assert [t["name"] for _, t in workflows.failed_tasks(FAILED)] == ["train"]
+    assert [t["name"] for unused_group, t in workflows.failed_tasks(FAILED)] == ["train"]
 
 
 def test_failure_message_names_tasks_exit_codes_logs_and_upstream_victims():
