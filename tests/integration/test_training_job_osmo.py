@@ -41,8 +41,9 @@ def training(osmo_emulator_target, azurite, tmp_path):
     }
     env = {"OSMO_URL": osmo_emulator_target.url, "XDG_CACHE_HOME": str(tmp_path / "cache")}
 
-    def run(*args, check=False, **overrides):
-        return run_playbook(PLAYBOOK, *args, extra_vars=dict(extra, **overrides), env=env, check=check)
+    def run(*args, check=False, drop=(), **overrides):
+        values = {k: v for k, v in dict(extra, **overrides).items() if k not in drop}
+        return run_playbook(PLAYBOOK, *args, extra_vars=values, env=env, check=check)
 
     run.result = lambda: json.loads(result_file.read_text())
     run.emulator = emulator
@@ -96,4 +97,6 @@ def test_a_bad_variable_fails_before_anything_is_sent(training):
     assert run.rc != 0 and "training_job_framework" in run.stdout
     run = training(training_job_resources={"gpu": 1, "cpu": 8, "memory": "lots", "storage": "50Gi"})
     assert run.rc != 0 and "workflow.resources.default.memory" in run.stdout
+    run = training(drop=["training_job_osmo_code_storage_url"])
+    assert run.rc != 0 and "training_job_osmo_code_storage_url" in run.stdout
     assert training.emulator.requests == []

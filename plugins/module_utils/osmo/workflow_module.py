@@ -200,6 +200,20 @@ def _submission_document(document, p, pool):
     return doc, key
 
 
+def _check_stable(spec_text, document):
+    """OSMO renders the submitted text once more: it must come out unchanged (no Jinja left in values)."""
+    try:
+        again, unused = render_template(spec_text)
+    except RenderError as exc:
+        again, unused = None, exc
+    if again is None or again.get("workflow") != document.get("workflow"):
+        detail = unused if again is None else "the second rendering differs"
+        raise ModuleFailure(
+            "The rendered spec still contains Jinja syntax ({{ }}, {%% %%} or {# #}) in a value, probably from a "
+            "variable's value; OSMO would render it again at submission. Remove it or escape it, e.g. "
+            "{{ '{{' }} (details: %s)" % detail)
+
+
 def _finish(module, client, p, data, result):
     """Adds the final state; fails with the failed tasks' logs when the workflow failed."""
     summary = workflows.summarize(data)
@@ -231,6 +245,7 @@ def run_present(module, client, p):
     pool = _pool(p, document)
     submit_doc, key = _submission_document(document, p, pool)
     spec_text = builder.dump_document(submit_doc)
+    _check_stable(spec_text, submit_doc)
     name = submit_doc["workflow"]["name"]
     result.update(name=name, pool=pool, spec=submit_doc, idempotency_key=key)
     template_attachment = template if (p["template"] is not None or p["template_file"] is not None) else None
