@@ -254,6 +254,23 @@ def test_process_mode_serves_the_same_api(osmo_emulator_process):
     log = requests.get(url + "/_emulator/requests", timeout=10).json()["requests"]
     assert [r["path"] for r in log] == ["/api/version", "/api/pool/default/workflow"]
 
+    # The admin API: timing and failure rules for later submissions, a cleared request log.
+    timing = requests.post(url + "/_emulator/timing", json={"run_seconds": 0.1, "queue_seconds": 0}, timeout=10)
+    assert timing.json()["run_seconds"] == 0.1
+    requests.post(url + "/_emulator/failures", json={"task": "consume", "exit_code": 42}, timeout=10)
+    requests.delete(url + "/_emulator/requests", timeout=10)
+    workflow_id = requests.post(url + "/api/pool/default/workflow", headers=headers, timeout=10,
+                                json={"file": SPEC.format(name="process")}).json()["name"]
+    assert workflow_id == "process-2"
+    deadline = time.time() + 20
+    while (data := requests.get(f"{url}/api/workflow/{workflow_id}", headers=headers, timeout=10).json())[
+            "status"] in ("PENDING", "RUNNING"):
+        assert time.time() < deadline
+        time.sleep(0.1)
+    assert [g["tasks"][0].get("exit_code") for g in data["groups"]] == [0, 42, None]
+    assert data["groups"][2]["status"] == "FAILED_UPSTREAM"
+    assert len(requests.get(url + "/_emulator/requests", timeout=10).json()["requests"]) >= 2
+
 
 def test_process_mode_help():
     out = subprocess.run([sys.executable, "-m", "emulators.osmo", "--help"], cwd=PROJECT_ROOT / "tests",
