@@ -1,0 +1,33 @@
+"""azure://<account>/<container>/<prefix> locations of blob storage."""
+
+import pytest
+
+from ansible_collections.azure_robotics.stack.plugins.module_utils.azure.blob import (
+    BlobLocation,
+    BlobLocationError,
+    connection_string_account,
+    service_client,
+)
+
+
+def test_parse_and_build_urls():
+    loc = BlobLocation.parse("azure://mystorage/osmo/osmo-code/")
+    assert (loc.account, loc.container, loc.prefix) == ("mystorage", "osmo", "osmo-code")
+    assert loc.url("abc.tar.gz") == "azure://mystorage/osmo/osmo-code/abc.tar.gz"
+    assert loc.https_url("abc.tar.gz") == "https://mystorage.blob.core.windows.net/osmo/osmo-code/abc.tar.gz"
+    bare = BlobLocation.parse("azure://mystorage/osmo")
+    assert bare.blob_name("x") == "x" and bare.url() == "azure://mystorage/osmo"
+
+
+@pytest.mark.parametrize("url", ["https://mystorage.blob.core.windows.net/osmo", "azure://mystorage",
+                                 "azure://My_Storage/osmo", "azure://mystorage/Osmo_Code", "azure://ab/osmo"])
+def test_bad_locations_name_the_option(url):
+    with pytest.raises(BlobLocationError, match="code_url="):
+        BlobLocation.parse(url, "code_url")
+
+
+def test_a_connection_string_must_be_for_the_named_account():
+    cs = "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=a2V5;BlobEndpoint=http://127.0.0.1:1/x;"
+    assert connection_string_account(cs) == "devstoreaccount1"
+    with pytest.raises(BlobLocationError, match="account 'devstoreaccount1' but the location names account 'other'"):
+        service_client(BlobLocation.parse("azure://other/osmo"), connection_string=cs)
