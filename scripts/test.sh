@@ -31,7 +31,10 @@ stage_integration() {
 }
 
 stage_molecule() {
-  molecule test -s local_platform
+  # Molecule installs the collection under $ANSIBLE_HOME; keep that copy inside
+  # the checkout's cache instead of the user's ~/.ansible, where a stale copy
+  # would shadow the working tree for other tools.
+  ANSIBLE_HOME="$root/.cache/ansible-home" molecule test -s local_platform
 }
 
 stage_build() {
