@@ -93,10 +93,11 @@ class Rules:
     ``versions``: fields holding versions where ``1.33`` matches ``1.33.2``.
     ``ignore``: fields never compared (read-only or server-owned, for free-form bodies).
     ``replace``: objects managed whole (extra keys on the resource are differences, e.g. tags with purge).
+    ``auto_key``: match any list of objects that all carry this field by it (free-form bodies: ``name``).
     """
 
     def __init__(self, keyed_lists=None, ordered=(), case_insensitive=(), immutable=(), versions=(), ignore=(),
-                 replace=()):
+                 replace=(), auto_key=None):
         self.keyed_lists = dict(keyed_lists or {})
         self.ordered = tuple(ordered)
         self.case_insensitive = tuple(case_insensitive)
@@ -104,15 +105,18 @@ class Rules:
         self.versions = tuple(versions)
         self.ignore = tuple(ignore)
         self.replace = tuple(replace)
+        self.auto_key = auto_key
 
     @staticmethod
     def _any(patterns, path):
         return any(_pattern_matches(p, path) for p in patterns)
 
-    def list_key(self, path):
+    def list_key(self, path, items=None):
         for pattern, field in self.keyed_lists.items():
             if _pattern_matches(pattern, path):
                 return field
+        if self.auto_key and items and all(isinstance(i, dict) and i.get(self.auto_key) is not None for i in items):
+            return self.auto_key
         return None
 
     def is_ordered(self, path):
@@ -204,7 +208,7 @@ def compare(desired, current, rules=None, path=()):
             differences.extend(compare(value, _lookup(current, key), rules, path + (key,)))
         return differences
     if isinstance(desired, list):
-        field = rules.list_key(path)
+        field = rules.list_key(path, desired)
         if field is not None:
             return _compare_keyed(desired, current, field, rules, path)
         if not isinstance(current, list):
@@ -260,8 +264,8 @@ def merge(current, desired, rules=None, path=()):
             existing_key = next((k for k in current if isinstance(k, str) and k.lower() == key.lower()), key)
             result[existing_key] = merge(current.get(existing_key), value, rules, path + (key,))
         return result
-    field = rules.list_key(path)
-    if isinstance(desired, list) and field is not None and isinstance(current, list):
+    field = rules.list_key(path, desired) if isinstance(desired, list) else None
+    if field is not None and isinstance(current, list):
         result = [copy.deepcopy(item) for item in current]
         positions = dict((_norm_key(_lookup(item, field)), i) for i, item in enumerate(result) if isinstance(item, dict))
         for item in desired:
