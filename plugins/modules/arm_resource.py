@@ -170,13 +170,14 @@ def main():
 
     def write(document, wait):
         payload = io.BytesIO(json.dumps(document).encode("utf-8"))
-        return operations.begin_create_or_update_by_id(resource_id, api_version, payload, polling=wait)
+        return operations.begin_create_or_update_by_id(resource_id, parameters=payload, api_version=api_version,
+                                                       polling=wait)
 
     resource = ArmResource(
         p["resource_type"] or (parse_resource_id(resource_id) or {}).get("type") or "resource", resource_id,
-        read=lambda: operations.get_by_id(resource_id, api_version),
+        read=lambda: operations.get_by_id(resource_id, api_version=api_version),
         write=write,
-        remove=lambda wait: operations.begin_delete_by_id(resource_id, api_version, polling=wait),
+        remove=lambda wait: operations.begin_delete_by_id(resource_id, api_version=api_version, polling=wait),
     )
     rules = Rules(immutable=[("location",)] + split_paths(p["immutable"]),
                   ignore=list(SERVER_FIELDS) + split_paths(p["ignore"]), auto_key="name")

@@ -108,7 +108,7 @@ def main():
     client = azure.client("resource")
     if p["id"] or p["name"]:
         try:
-            resources = [to_rest(client.resources.get_by_id(target, p["api_version"]))]
+            resources = [to_rest(client.resources.get_by_id(target, api_version=p["api_version"]))]
         except Exception as exc:  # absent is an empty answer
             if not is_not_found(exc):
                 azure.fail_azure(exc, "read", "'%s'" % target)
