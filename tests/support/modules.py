@@ -62,7 +62,8 @@ def run_module(name: str, args: dict, check_mode: bool = False, diff: bool = Tru
             pass
     if join_threads:
         for thread in set(threading.enumerate()) - before:
-            thread.join(timeout=join_threads)
+            if thread.name.startswith("LROPoller"):
+                thread.join(timeout=join_threads)
     if "result" not in box:
         raise AssertionError("module %s returned no result" % name)
     return ModuleResult(box["result"])

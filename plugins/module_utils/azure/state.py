@@ -38,6 +38,8 @@ from ansible_collections.azure_robotics.stack.plugins.module_utils.azure.sdk imp
 TERMINAL_STATES = ("succeeded", "failed", "canceled", "cancelled")
 FAILED_STATES = ("failed", "canceled", "cancelled")
 
+PARTICIPLES = {"create": "be created", "update": "be updated", "delete": "be deleted"}
+
 # Own polling (a resource found mid-operation): first wait, growth, longest wait (seconds).
 POLL_FIRST, POLL_GROWTH, POLL_MAX = 0.25, 1.6, 15.0
 
@@ -123,11 +125,11 @@ class DesiredState:
         return names
 
     def _timed_out(self, action, state):
-        raise_or_fail = self.azure.fail
-        raise_or_fail(
+        goal = PARTICIPLES.get(action, action)
+        self.azure.fail(
             "Timed out after %ss waiting for %s to %s; its last provisioningState is %s. Azure carries on with the "
             "operation: rerun the task (with a longer wait_timeout if needed) to pick it up."
-            % (self.params.get("wait_timeout"), self.resource.describe(), action, state or "unknown"),
+            % (self.params.get("wait_timeout"), self.resource.describe(), goal, state or "unknown"),
             resource_id=self.resource.id, provisioning_state=state,
         )
 
@@ -137,7 +139,7 @@ class DesiredState:
         state = provisioning_state(latest)
         message = "Failed to %s %s: the operation ended %s%s: %s" % (
             action, self.resource.describe(), state or "Failed", " (%s)" % code if code else "",
-            error_message_text(exc))
+            error_message_text(exc).rstrip("."))
         message += ". Fix the cause and rerun the task; it retries the operation."
         self.azure.fail(message, resource_id=self.resource.id, provisioning_state=state, error_code=code)
 
