@@ -16,11 +16,11 @@ class AdminClient:
         self.url = url if url.endswith("/") else url + "/"
         self._context = ssl.create_default_context(cafile=ca_bundle) if url.startswith("https") else None
 
-    def _call(self, method: str, action: str, data=None, **query):
+    def _call(self, verb: str, action: str, data=None, **query):
         query = {k: v for k, v in query.items() if v is not None}
         address = self.url + "_admin/" + action + ("?" + urllib.parse.urlencode(query) if query else "")
         body = json.dumps(data).encode() if data is not None else None
-        request = urllib.request.Request(address, data=body, method=method, headers={"Content-Type": "application/json"})
+        request = urllib.request.Request(address, data=body, method=verb, headers={"Content-Type": "application/json"})
         with urllib.request.urlopen(request, context=self._context, timeout=30) as response:
             return json.loads(response.read().decode())["result"]
 
