@@ -156,7 +156,8 @@ class EmulatorState:
         self.resources: dict[str, Record] = {}
         self.operations: dict[str, Operation] = {}
         self.principals: dict[str, dict] = {}
-        self.providers: dict[str, str] = {ns.lower(): "NotRegistered" for ns in unregistered_providers}
+        self._unregistered = tuple(ns.lower() for ns in unregistered_providers)
+        self.providers: dict[str, str] = {ns: "NotRegistered" for ns in self._unregistered}
         self.extra_types: dict[str, dict] = {}
         self.faults: list[FaultRule] = []
         self.log: list[dict] = []
@@ -335,4 +336,4 @@ class EmulatorState:
             self.faults.clear()
             self.log.clear()
             self.extra_types.clear()
-            self.providers = {k: v for k, v in self.providers.items() if v == "NotRegistered"}
+            self.providers = {ns: "NotRegistered" for ns in self._unregistered}
