@@ -20,8 +20,8 @@ description:
   - V(entra_token) acquires a Microsoft Entra token for the AKS server application with the module's own credential
     (O(auth_source), azure-identity; no C(kubelogin)) and returns it with a kubeconfig that carries it. Works with
     local accounts disabled.
-  - The result holds secrets and is always hidden from output and logs (like C(no_log: true)); register it and pass
-    its fields on. With O(dest) the kubeconfig is also written to a file readable only by its owner.
+  - The result holds secrets and is always hidden from output and logs, as with C(no_log=true); register it and
+    pass its fields on. With O(dest) the kubeconfig is also written to a file readable only by its owner.
 author:
   - azure_robotics.stack maintainers (@azure-robotics)
 options:

@@ -125,8 +125,8 @@ options:
     choices: [MIG1g, MIG2g, MIG3g, MIG4g, MIG7g]
   max_surge:
     description:
-      - Extra nodes during upgrades, a count (V(1)) or a percentage (V(33%)). Not allowed with O(priority=Spot):
-        AKS upgrades Spot pools without surge.
+      - Extra nodes during upgrades, a count (V(1)) or a percentage (V(33%)).
+      - Not allowed with O(priority=Spot); AKS upgrades Spot pools without surge nodes.
     type: str
 extends_documentation_fragment:
   - azure_robotics.stack.azure

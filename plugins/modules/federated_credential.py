@@ -32,10 +32,14 @@ options:
     type: str
     required: true
   issuer:
-    description: The https URL of the token issuer, for example the cluster's O(issuer) from M(azure_robotics.stack.aks_cluster)'s C(oidc_issuer_url).
+    description:
+      - The https URL of the token issuer, for example the C(oidc_issuer_url) that M(azure_robotics.stack.aks_cluster)
+        returns. Required with O(state=present).
     type: str
   subject:
-    description: The subject of the external tokens, for Kubernetes C(system:serviceaccount:<namespace>:<name>).
+    description:
+      - The subject of the external tokens, for Kubernetes C(system:serviceaccount:<namespace>:<name>).
+      - Required with O(state=present).
     type: str
   audiences:
     description: Audience of the external tokens (exactly one).

@@ -14,7 +14,7 @@ short_description: Install, configure or remove a cluster extension on AKS (e.g.
 version_added: 0.2.0
 description:
   - Manages a Kubernetes cluster extension (C(Microsoft.KubernetesConfiguration/extensions)) of an AKS or Arc cluster,
-    such as C(Microsoft.AzureML.Kubernetes): type, release train, version, namespace, configuration settings,
+    such as C(Microsoft.AzureML.Kubernetes) - type, release train, version, namespace, configuration settings,
     protected settings and the system-assigned identity.
   - Creates with PUT and updates with PATCH carrying only the differing fields, as the az CLI does. Only the
     configuration settings you list are compared.
