@@ -186,7 +186,7 @@ options:
   system_pool:
     description:
       - The system node pool, created with the cluster. Takes the options of M(azure_robotics.stack.aks_nodepool)
-        (except O(system_pool.mode), always V(System)); the ones AKS cannot change in place are refused later.
+        (the mode is always V(System)); the ones AKS cannot change in place are refused later.
       - Required to create a cluster.
     type: dict
     suboptions:
@@ -450,7 +450,9 @@ RULES = Rules(
 SYSTEM_POOL_OPTIONS = dict((k, v) for k, v in POOL_OPTIONS.items()
                            if k not in ("mode", "priority", "eviction_policy", "spot_max_price", "os_type",
                                         "gpu_driver", "gpu_instance_profile", "orchestrator_version"))
-SYSTEM_POOL_OPTIONS.update(name=dict(type="str", default="system"), only_critical_addons=dict(type="bool"))
+SYSTEM_POOL_OPTIONS.update(name=dict(type="str", default="system"), only_critical_addons=dict(type="bool"),
+                           os_sku=dict(type="str", choices=["Ubuntu", "AzureLinux", "Ubuntu2204", "Ubuntu2404",
+                                                            "AzureLinux3"]))
 
 
 def system_pool_body(options, for_create):
@@ -598,7 +600,7 @@ def main():
         private_cluster=dict(type="bool"),
         private_dns_zone=dict(type="str"),
         api_server_authorized_ip_ranges=dict(type="list", elements="str"),
-        key_vault_secrets_provider=dict(type="dict", options=dict(
+        key_vault_secrets_provider=dict(type="dict", no_log=False, options=dict(
             enabled=dict(type="bool", default=True),
             secret_rotation=dict(type="bool"),
             rotation_poll_interval=dict(type="str"),

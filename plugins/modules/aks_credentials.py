@@ -87,7 +87,7 @@ ca_cert:
   returned: success
   type: str
 ca_cert_file:
-  description: A file holding O(ca_cert) (mode 0600), for clients that take a path.
+  description: A file holding RV(ca_cert) (mode 0600), for clients that take a path.
   returned: success
   type: str
 token:

@@ -20,7 +20,8 @@ author:
 options:
   name:
     description:
-      - Name of the resource group (1-90 letters, digits, V(-), V(_), V(.), V(\(), V(\)), not ending with V(.)).
+      - Name of the resource group, 1-90 letters, digits, hyphens, underscores, periods or parentheses, not ending
+        with a period.
     type: str
     required: true
   location:

@@ -46,7 +46,7 @@ def measure(name: str, repeat: int = 3) -> dict:
     """
     env = dict(os.environ, PYTHONPATH=str(PROJECT_ROOT / ".collections"), PYTHONDONTWRITEBYTECODE="")
     best = None
-    for _ in range(repeat):
+    for _attempt in range(repeat):
         out = subprocess.run([sys.executable, "-c", _PROBE, MODULES + name, SERVICES.get(name) or ""],
                              env=env, capture_output=True, text=True, check=True, cwd=str(PROJECT_ROOT))
         sample = json.loads(out.stdout.strip().splitlines()[-1])

@@ -21,7 +21,7 @@ from .state import INSTANT_LATENCY
 def parse_latency(values):
     table = {}
     for value in values or []:
-        resource_type, _, seconds = value.rpartition("=")
+        resource_type, _sep, seconds = value.rpartition("=")
         if not resource_type:
             raise argparse.ArgumentTypeError("--latency takes TYPE=SECONDS, got %r" % value)
         table[resource_type] = float(seconds)

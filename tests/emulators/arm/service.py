@@ -70,7 +70,7 @@ class ArmService:
             if kind == "provider_action":
                 return self.provider_action(target)
             if kind == "resource_groups":
-                return self.list_records(ctx, [r for r in self.state.children(target.container, RESOURCES_TYPE)])
+                return self.list_records(ctx, self.state.children(target.container, RESOURCES_TYPE))
             if kind == "rg_resources":
                 self.require_resource_group(target)
                 return self.list_records(ctx, [r for r in self.state.descendants(target.container)
@@ -141,9 +141,9 @@ class ArmService:
         if not supported:
             if self.state.allow_unknown_types and _API_VERSION.match(api_version):
                 return
+            namespace, _sep, short_type = resource_type.partition("/")
             raise ArmError(400, "InvalidResourceType", "The resource type '%s' could not be found in the namespace "
-                                                       "'%s' for api version '%s'." % (
-                               resource_type.split("/", 1)[-1], resource_type.split("/", 1)[0], api_version))
+                                                       "'%s' for api version '%s'." % (short_type, namespace, api_version))
         if api_version not in supported:
             if resource_type == RESOURCES_TYPE:
                 raise ArmError(400, "InvalidApiVersionParameter", "The api-version '%s' is invalid. The supported "

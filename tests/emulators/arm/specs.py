@@ -176,7 +176,7 @@ class SpecIndex:
         if not (last.startswith("{") and last.endswith("}")):
             return
         for parameter in list(put.get("parameters", [])) + list(operations.get("parameters", [])):
-            _, parameter = self.resolve(path, parameter)
+            _file, parameter = self.resolve(path, parameter)
             if parameter.get("in") == "path" and parameter.get("name") == last[1:-1]:
                 rule = {k: parameter[k] for k in ("pattern", "minLength", "maxLength") if k in parameter}
                 if rule:
@@ -207,7 +207,7 @@ class SpecIndex:
         seen = 0
         while isinstance(node, dict) and "$ref" in node:
             ref = node["$ref"]
-            target, _, pointer = ref.partition("#")
+            target, _sep, pointer = ref.partition("#")
             if target:
                 file = (file.parent / target).resolve()
             document = self._load(file)
@@ -335,7 +335,7 @@ class _Validator:
             if self.require:
                 for name in sorted(schema["required"]):
                     prop = props.get(name, {})
-                    _, resolved = self.index.resolve(schema["files"].get(name, file), prop) if prop else (file, {})
+                    _file, resolved = self.index.resolve(schema["files"].get(name, file), prop) if prop else (file, {})
                     if prop.get("readOnly") or resolved.get("readOnly"):
                         continue
                     if name.lower() not in lowered or value[lowered[name.lower()]] is None:

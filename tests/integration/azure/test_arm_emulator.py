@@ -54,7 +54,7 @@ def http(arm_emulator):
 
 
 def group(http, name="rg1"):
-    status, _, _ = http("PUT", "/subscriptions/%s/resourcegroups/%s" % (SUB, name), {"location": "westeurope"}, RG_API)
+    status, _headers, _body = http("PUT", "/subscriptions/%s/resourcegroups/%s" % (SUB, name), {"location": "westeurope"}, RG_API)
     assert status in (200, 201)
 
 
@@ -69,51 +69,51 @@ def error_code(body):
 
 
 def test_api_version_is_required_and_checked(http):
-    status, _, body = http("GET", "/subscriptions/%s/resourcegroups/rg1" % SUB)
+    status, _headers, body = http("GET", "/subscriptions/%s/resourcegroups/rg1" % SUB)
     assert status == 400 and error_code(body) == "MissingApiVersionParameter"
-    status, _, body = http("GET", "/subscriptions/%s/resourcegroups/rg1" % SUB, api_version="2099-01-01")
+    status, _headers, body = http("GET", "/subscriptions/%s/resourcegroups/rg1" % SUB, api_version="2099-01-01")
     assert status == 400 and error_code(body) == "InvalidApiVersionParameter" and RG_API in body["error"]["message"]
     group(http)
-    status, _, body = http("GET", AKS, api_version="2019-01-01")
+    status, _headers, body = http("GET", AKS, api_version="2019-01-01")
     assert status == 400 and error_code(body) == "NoRegisteredProviderFound" and "2024-05-01" in body["error"]["message"]
-    status, _, body = http("GET", "/subscriptions/%s/resourceGroups/rg1/providers/Microsoft.Nope/things/x" % SUB,
-                           api_version="2024-01-01")
+    status, _headers, body = http("GET", "/subscriptions/%s/resourceGroups/rg1/providers/Microsoft.Nope/things/x" % SUB,
+                                  api_version="2024-01-01")
     assert status == 400 and error_code(body) == "InvalidResourceType"
 
 
 def test_not_found_errors_are_arms(http):
-    status, _, body = http("GET", AKS, api_version=AKS_API)
+    status, _headers, body = http("GET", AKS, api_version=AKS_API)
     assert status == 404 and error_code(body) == "ResourceGroupNotFound"
     group(http)
-    status, _, body = http("GET", AKS, api_version=AKS_API)
+    status, _headers, body = http("GET", AKS, api_version=AKS_API)
     assert status == 404 and error_code(body) == "ResourceNotFound" and "aka.ms/ARMResourceNotFoundFix" in body["error"]["message"]
-    status, _, body = http("PUT", AKS + "/agentPools/gpu", {"properties": {"count": 1}}, AKS_API)
+    status, _headers, body = http("PUT", AKS + "/agentPools/gpu", {"properties": {"count": 1}}, AKS_API)
     assert status == 404 and error_code(body) == "ParentResourceNotFound"
-    status, _, body = http("GET", "/subscriptions/not-a-guid/resourcegroups", api_version=RG_API)
+    status, _headers, body = http("GET", "/subscriptions/not-a-guid/resourcegroups", api_version=RG_API)
     assert status == 400 and error_code(body) == "InvalidSubscriptionId"
-    status, _, body = http("GET", "/subscriptions/%s/resourcegroups" % SUB.replace("6f", "7f"), api_version=RG_API)
+    status, _headers, body = http("GET", "/subscriptions/%s/resourcegroups" % SUB.replace("6f", "7f"), api_version=RG_API)
     assert status == 404 and error_code(body) == "SubscriptionNotFound"
 
 
 def test_bodies_are_checked_against_the_specs(http):
     group(http)
-    status, _, body = http("PUT", AKS, {"properties": {}}, AKS_API)
+    status, _headers, body = http("PUT", AKS, {"properties": {}}, AKS_API)
     assert status == 400 and error_code(body) == "LocationRequired"
     bad = cluster_body()
     bad["properties"]["networkProfile"] = {"outboundType": "carrierPigeon"}
-    status, _, body = http("PUT", AKS, bad, AKS_API)
+    status, _headers, body = http("PUT", AKS, bad, AKS_API)
     assert status == 400 and error_code(body) == "InvalidParameter"
     assert body["error"]["target"] == "properties.networkProfile.outboundType"
     bad = cluster_body()
     bad["properties"]["agentPoolProfiles"][0]["count"] = "three"
-    status, _, body = http("PUT", AKS, bad, AKS_API)
+    status, _headers, body = http("PUT", AKS, bad, AKS_API)
     assert status == 400 and error_code(body) == "InvalidRequestContent"
     fic = "/subscriptions/%s/resourceGroups/rg1/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id1" % SUB
     http("PUT", fic, {"location": "westeurope"}, "2024-11-30")
-    status, _, body = http("PUT", fic + "/federatedIdentityCredentials/fic1",
-                           {"properties": {"issuer": "https://x", "subject": "s"}}, "2024-11-30")
+    status, _headers, body = http("PUT", fic + "/federatedIdentityCredentials/fic1",
+                                  {"properties": {"issuer": "https://x", "subject": "s"}}, "2024-11-30")
     assert status == 400 and body["error"]["target"] == "properties.audiences"
-    status, _, body = http("PUT", "/subscriptions/%s/resourceGroups/rg1/providers/Microsoft.ContainerService/"
+    status, _headers, body = http("PUT", "/subscriptions/%s/resourceGroups/rg1/providers/Microsoft.ContainerService/"
                                   "managedClusters/aks1/agentPools/Bad_Pool" % SUB, {"properties": {}}, AKS_API)
     assert status in (400, 404)
 
@@ -125,28 +125,28 @@ def test_long_running_put_and_delete(http, arm_emulator):
     assert status == 201 and body["properties"]["provisioningState"] == "Creating"
     assert "Azure-AsyncOperation" in headers and "Location" in headers and "Retry-After" in headers
     operation = headers["Azure-AsyncOperation"].replace(arm_emulator.url.rstrip("/"), "")
-    status, _, body = http("GET", operation)
+    status, _headers, body = http("GET", operation)
     assert status == 200 and body["status"] == "InProgress"
-    status, _, cluster = http("GET", AKS, api_version=AKS_API)
+    status, _headers, cluster = http("GET", AKS, api_version=AKS_API)
     assert cluster["properties"]["provisioningState"] == "Creating"
     time.sleep(0.7)
-    status, _, body = http("GET", operation)
+    status, _headers, body = http("GET", operation)
     assert body["status"] == "Succeeded"
-    status, _, cluster = http("GET", AKS, api_version=AKS_API)
+    status, _headers, cluster = http("GET", AKS, api_version=AKS_API)
     props = cluster["properties"]
     assert props["provisioningState"] == "Succeeded" and props["fqdn"].endswith(".hcp.westeurope.azmk8s.io")
     assert props["nodeResourceGroup"] == "MC_rg1_aks1_westeurope"
     assert props["identityProfile"]["kubeletidentity"]["objectId"]
     assert cluster["identity"]["principalId"] and cluster["etag"] and cluster["systemData"]["createdAt"]
     assert [p["name"] for p in props["agentPoolProfiles"]] == ["system"]
-    status, _, pools = http("GET", AKS + "/agentPools", api_version=AKS_API)
+    status, _headers, pools = http("GET", AKS + "/agentPools", api_version=AKS_API)
     assert [p["name"] for p in pools["value"]] == ["system"]
     # a second PUT while one is running is refused
     http("PUT", AKS, cluster_body(), AKS_API)
-    status, _, body = http("PUT", AKS, cluster_body(), AKS_API)
+    status, _headers, body = http("PUT", AKS, cluster_body(), AKS_API)
     assert status == 409 and error_code(body) == "OperationNotAllowed"
     arm_emulator.settle()
-    status, headers, _ = http("DELETE", AKS, api_version=AKS_API)
+    status, headers, _body = http("DELETE", AKS, api_version=AKS_API)
     assert status == 202 and "Location" in headers
     result = headers["Location"].replace(arm_emulator.url.rstrip("/"), "")
     assert http("GET", result)[0] == 202
@@ -163,16 +163,16 @@ def test_fault_injection_and_request_log(http, arm_emulator):
     arm_emulator.add_fault(kind="status", status=503, method="GET", path="resourcegroups/rg1$", count=1)
     status, headers, body = http("GET", path, api_version=RG_API)
     assert status == 429 and headers["Retry-After"] == "7" and error_code(body) == "TooManyRequests"
-    status, _, body = http("GET", path, api_version=RG_API)
+    status, _headers, body = http("GET", path, api_version=RG_API)
     assert status == 503 and error_code(body) == "ServiceUnavailable"
     assert http("GET", path, api_version=RG_API)[0] == 200
     arm_emulator.add_fault(kind="reset", method="GET", path="resourcegroups/rg1$", count=1)
     with pytest.raises((ConnectionError, urllib.error.URLError, OSError)):
         http("GET", path, api_version=RG_API)
     arm_emulator.add_fault(kind="authorization_failed", method="DELETE", path="resourcegroups/rg1$", count=1)
-    status, _, body = http("DELETE", path, api_version=RG_API)
+    status, _headers, body = http("DELETE", path, api_version=RG_API)
     assert status == 403 and "Microsoft.Resources/subscriptions/resourceGroups/delete" in body["error"]["message"]
-    log = [e for e in arm_emulator.requests(path="resourcegroups/rg1$")]
+    log = arm_emulator.requests(path="resourcegroups/rg1$")
     assert [(e["method"], e["status"]) for e in log] == [
         ("PUT", 201), ("GET", 429), ("GET", 503), ("GET", 200), ("GET", "reset"), ("DELETE", 403)]
     assert log[0]["api_version"] == RG_API and log[0]["body"] == {"location": "westeurope"}
@@ -181,13 +181,13 @@ def test_fault_injection_and_request_log(http, arm_emulator):
 def test_lro_can_end_failed_or_canceled(http, arm_emulator):
     group(http)
     arm_emulator.add_fault(kind="lro_failed", method="PUT", path="aks1$", code="QuotaExceeded", message="No quota.")
-    status, headers, _ = http("PUT", AKS, cluster_body(), AKS_API)
+    status, headers, _body = http("PUT", AKS, cluster_body(), AKS_API)
     time.sleep(0.1)
     operation = http("GET", headers["Azure-AsyncOperation"].replace(arm_emulator.url.rstrip("/"), ""))[2]
     assert operation["status"] == "Failed" and operation["error"] == {"code": "QuotaExceeded", "message": "No quota."}
     assert http("GET", AKS, api_version=AKS_API)[2]["properties"]["provisioningState"] == "Failed"
     arm_emulator.add_fault(kind="lro_canceled", method="PUT", path="aks1$")
-    status, headers, _ = http("PUT", AKS, cluster_body(), AKS_API)
+    status, headers, _body = http("PUT", AKS, cluster_body(), AKS_API)
     time.sleep(0.1)
     assert http("GET", AKS, api_version=AKS_API)[2]["properties"]["provisioningState"] == "Canceled"
 
@@ -205,8 +205,8 @@ def test_latency_table_at_runtime_and_scaled_profile(arm_emulator):
 def test_authentication_role_definitions_and_provider_registration(http, arm_emulator):
     assert Http(arm_emulator.url, token=None)("GET", "/subscriptions/%s" % SUB, api_version=RG_API)[0] == 401
     scope = "/subscriptions/%s" % SUB
-    status, _, body = http("GET", scope + "/providers/Microsoft.Authorization/roleDefinitions?$filter=roleName%20eq%20'AcrPull'",
-                           api_version="2022-04-01")
+    status, _headers, body = http("GET", scope + "/providers/Microsoft.Authorization/roleDefinitions?$filter=roleName%20eq%20'AcrPull'",
+                                  api_version="2022-04-01")
     assert status == 200 and [d["name"] for d in body["value"]] == ["7f951dda-4ed3-4680-a7ca-43fe172d538d"]
     arm_emulator.configure(unregistered_providers=["Microsoft.KubernetesConfiguration"])
     provider = "/subscriptions/%s/providers/Microsoft.KubernetesConfiguration" % SUB

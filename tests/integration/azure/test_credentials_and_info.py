@@ -106,3 +106,19 @@ def test_resource_provider_registration(arm_target):
     registered = run(arm_target, "resource_provider", namespace="Microsoft.KubernetesConfiguration")
     assert registered.changed and registered["registration_state"] == "Registered"
     assert not run(arm_target, "resource_provider", namespace="Microsoft.KubernetesConfiguration").changed
+
+
+def test_role_granted_under_another_name_is_kept_not_duplicated(arm_target):
+    if not arm_target.is_emulator:
+        pytest.skip("needs a second assignment name for the same grant")
+    run(arm_target, "resource_group", name=RG, location="westeurope")
+    principal = run(arm_target, "user_assigned_identity", name="id-adopt", resource_group=RG,
+                    location="westeurope")["principal_id"]
+    scope = "/subscriptions/%s/resourceGroups/%s" % (arm_target.subscription_id, RG)
+    other_name = "0d1f6c3a-9b2e-4c5d-8e7f-1a2b3c4d5e6f"
+    run(arm_target, "role_assignment", scope=scope, principal_id=principal, role="AcrPush", name=other_name)
+    result = run(arm_target, "role_assignment", scope=scope, principal_id=principal, role="AcrPush")
+    assert not result.changed and result["name"] == other_name
+    assert any(other_name in warning for warning in result.get("warnings", []))
+    assignments = run(arm_target, "role_assignment_info", scope=scope, principal_id=principal)["role_assignments"]
+    assert len(assignments) == 1

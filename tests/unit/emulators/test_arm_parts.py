@@ -58,7 +58,7 @@ def test_bodies_real_arm_rejects(index):
     aks = "Microsoft.ContainerService/managedClusters"
     assert index.validate(aks, "2026-08-01", {"location": "westeurope"}) is None
     assert index.validate(aks, "2026-08-01", {"properties": {}})[1] == "location"
-    code, target, _ = index.validate(aks, "2026-08-01", {"location": "x", "properties": {"enableRBAC": "yes"}})
+    code, target, _message = index.validate(aks, "2026-08-01", {"location": "x", "properties": {"enableRBAC": "yes"}})
     assert (code, target) == ("InvalidRequestContent", "properties.enableRBAC")
     code, target, message = index.validate(
         aks, "2026-08-01", {"location": "x", "properties": {"agentPoolProfiles": [{"name": "a", "mode": "Primary"}]}})
