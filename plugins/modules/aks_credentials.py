@@ -105,6 +105,7 @@ dest:
 """
 
 import base64
+import hashlib
 import os
 import tempfile
 
@@ -219,9 +220,9 @@ def main():
     cluster = config["clusters"][0]["cluster"]
     ca = base64.b64decode(cluster.get("certificate-authority-data") or "").decode("utf-8")
     result.update(kubeconfig=text, host=cluster.get("server"), ca_cert=ca)
-    handle, ca_file = tempfile.mkstemp(prefix="aks-ca-", suffix=".pem")
-    with os.fdopen(handle, "w") as stream:
-        stream.write(ca)
+    # One file per CA (named by its hash), so reruns reuse it instead of leaving copies behind.
+    ca_file = os.path.join(tempfile.gettempdir(), "aks-ca-%s.pem" % hashlib.sha256(ca.encode()).hexdigest()[:16])
+    write_private(ca_file, ca)
     result["ca_cert_file"] = ca_file
     if p["dest"]:
         result["dest"] = p["dest"]
