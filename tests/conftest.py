@@ -12,6 +12,7 @@ from support.paths import PROJECT_ROOT
 pytest_plugins = [
     "support.fixtures",
     "emulators.osmo.fixtures",
+    "emulators.arm.fixture",
 ]
 
 

@@ -96,3 +96,18 @@ options:
     type: int
     default: 1800
 """
+
+    # Tags of resources that carry them (module_utils/azure/common.py AZURE_TAG_ARGS).
+    TAGS = r"""
+options:
+  tags:
+    description:
+      - Tags to set on the resource.
+      - Only the tags listed here are managed; other tags on the resource are kept unless O(purge_tags=true).
+    type: dict
+  purge_tags:
+    description:
+      - Remove tags that are on the resource but not in O(tags).
+    type: bool
+    default: false
+"""

@@ -58,8 +58,8 @@ def args(osmo_emulator_target, azurite, code_dir, tmp_path, **extra):
 
 
 def test_the_archive_is_uploaded_once_and_reaches_the_workflow_as_a_url_input(
-        osmo_api, osmo_emulator_target, azurite, code_dir, tmp_path, capsys):
-    first = run_module("osmo_workflow", args(osmo_emulator_target, azurite, code_dir, tmp_path), capsys)
+        osmo_api, osmo_emulator_target, azurite, code_dir, tmp_path):
+    first = run_module("osmo_workflow", args(osmo_emulator_target, azurite, code_dir, tmp_path))
     assert not first["failed"], first
     code = first["code"]
     assert code["uploaded"] is True and first["changed"] is True
@@ -78,26 +78,25 @@ def test_the_archive_is_uploaded_once_and_reaches_the_workflow_as_a_url_input(
     sent = osmo_api.requests_to("POST", r"/api/pool/default/workflow")[-1]["body"]["file"]
     assert len(sent) < 4096 and "weights" not in sent
     logs = run_module("osmo_workflow_info", dict(osmo_emulator_target.module_args(), workflow_id=first["workflow_id"],
-                                                 logs="all"), capsys)["logs"]["train-with-code"]
+                                                 logs="all"))["logs"]["train-with-code"]
     assert f"downloading input 0 from {code['url']} to /osmo/data/input/0" in logs
 
     etag = stored[f"osmo-code/{code['sha256']}.tar.gz"].etag
     second = run_module("osmo_workflow", args(osmo_emulator_target, azurite, code_dir, tmp_path,
-                                              code_archive_dir=str(tmp_path / "elsewhere")), capsys)
+                                              code_archive_dir=str(tmp_path / "elsewhere")))
     assert second["code"]["uploaded"] is False and second["code"]["sha256"] == code["sha256"]
     assert blobs(azurite)[f"osmo-code/{code['sha256']}.tar.gz"].etag == etag, "the blob must not be rewritten"
 
     # Idempotent runs with unchanged code change nothing at all.
     keyed = args(osmo_emulator_target, azurite, code_dir, tmp_path, idempotent=True)
-    assert run_module("osmo_workflow", keyed, capsys)["changed"] is True
-    assert run_module("osmo_workflow", keyed, capsys)["changed"] is False
+    assert run_module("osmo_workflow", keyed)["changed"] is True
+    assert run_module("osmo_workflow", keyed)["changed"] is False
 
 
-def test_check_mode_hashes_and_looks_up_but_uploads_nothing(osmo_api, osmo_emulator_target, azurite, code_dir, tmp_path,
-                                                            capsys):
+def test_check_mode_hashes_and_looks_up_but_uploads_nothing(osmo_api, osmo_emulator_target, azurite, code_dir, tmp_path):
     (code_dir / "src" / "robotics_training" / "new.py").write_text("print('new')\n")
     before = set(blobs(azurite))
-    result = run_module("osmo_workflow", args(osmo_emulator_target, azurite, code_dir, tmp_path), capsys, check_mode=True)
+    result = run_module("osmo_workflow", args(osmo_emulator_target, azurite, code_dir, tmp_path), check_mode=True)
     assert not result["failed"], result
     assert result["code"]["uploaded"] is True and result["code"]["exists"] is False
     assert set(blobs(azurite)) == before
@@ -105,8 +104,7 @@ def test_check_mode_hashes_and_looks_up_but_uploads_nothing(osmo_api, osmo_emula
     assert [r["query"] for r in osmo_api.requests] == [{"validation_only": ["true"]}]
 
 
-def test_a_template_receives_the_archive_url_as_a_variable(osmo_api, osmo_emulator_target, azurite, code_dir, tmp_path,
-                                                           capsys):
+def test_a_template_receives_the_archive_url_as_a_variable(osmo_api, osmo_emulator_target, azurite, code_dir, tmp_path):
     template = textwrap.dedent("""\
         workflow:
           name: templated-code
@@ -122,23 +120,21 @@ def test_a_template_receives_the_archive_url_as_a_variable(osmo_api, osmo_emulat
     result = run_module("osmo_workflow", dict(osmo_emulator_target.module_args(), template=template, code_dir=str(code_dir),
                                               code_url=CODE_URL,
                                               code_storage_connection_string=azurite["connection_string"],
-                                              code_archive_dir=str(tmp_path / "archives")), capsys)
+                                              code_archive_dir=str(tmp_path / "archives")))
     assert not result["failed"], result
     assert result["spec"]["workflow"]["tasks"][0]["inputs"] == [{"url": result["code"]["url"]}]
 
 
-def test_a_connection_string_for_another_account_is_refused(osmo_api, osmo_emulator_target, azurite, code_dir, tmp_path,
-                                                            capsys):
+def test_a_connection_string_for_another_account_is_refused(osmo_api, osmo_emulator_target, azurite, code_dir, tmp_path):
     result = run_module("osmo_workflow", args(osmo_emulator_target, azurite, code_dir, tmp_path,
-                                              code_url="azure://otheraccount/osmo/code"), capsys)
+                                              code_url="azure://otheraccount/osmo/code"))
     assert result["failed"] and "account 'devstoreaccount1'" in result["msg"] and "otheraccount" in result["msg"]
     assert osmo_api.requests == []
 
 
-def test_a_broken_spec_uploads_nothing(osmo_api, osmo_emulator_target, azurite, code_dir, tmp_path, capsys):
+def test_a_broken_spec_uploads_nothing(osmo_api, osmo_emulator_target, azurite, code_dir, tmp_path):
     (code_dir / "unique.txt").write_text("never uploaded\n")
     before = set(blobs(azurite))
-    result = run_module("osmo_workflow", args(osmo_emulator_target, azurite, code_dir, tmp_path, resources={"cpu": 0.5}),
-                        capsys)
+    result = run_module("osmo_workflow", args(osmo_emulator_target, azurite, code_dir, tmp_path, resources={"cpu": 0.5}))
     assert result["failed"] and "workflow.resources.default.cpu" in result["msg"]
     assert set(blobs(azurite)) == before and osmo_api.requests == []

@@ -39,6 +39,12 @@ AZURE_COMMON_ARGS = dict(
     api_retries=dict(type="int", default=8),
 )
 
+# Tags of resources that carry them (doc fragment azure_robotics.stack.azure.TAGS).
+AZURE_TAG_ARGS = dict(
+    tags=dict(type="dict"),
+    purge_tags=dict(type="bool", default=False),
+)
+
 AZURE_WAIT_ARGS = dict(
     wait=dict(type="bool", default=True),
     wait_timeout=dict(type="int", default=1800),
