@@ -120,7 +120,7 @@ def test_azureml_problems():
     ("user-assigned identity", "id-osmo", "id"),
     ("federated credential", "osmo-workflow", "x"),
     ("cluster extension", "azureml", "AzureML"),
-    ("role assignment", str(uuid.uuid4()), "not-a-guid"),
+    ("role assignment", "0b6e2a4e-5c1d-4f7a-9d3e-1f2a3b4c5d6e", "not-a-guid"),
 ])
 def test_name_rules(kind, good, bad):
     assert names.name_problem(kind, good) is None
