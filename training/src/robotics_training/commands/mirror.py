@@ -30,6 +30,8 @@ def register(subparsers) -> None:
     parser.add_argument("--model-name", default=os.environ.get("AZUREML_MODEL_NAME"),
                         help="registered model name (default: $AZUREML_MODEL_NAME)")
     parser.add_argument("--experiment", help="experiment of the mirror runs (default: the model name)")
+    parser.add_argument("--source-uri", help="the durable location of the run, tagged as source_uri, when SOURCE is a "
+                        "copy of it (e.g. an OSMO workflow input)")
     parser.add_argument("--source-run-id", help="id of the training run, tagged as source_run_id "
                         "(default: the last component of the source location)")
     parser.add_argument("--osmo-workflow-id", default=os.environ.get("OSMO_WORKFLOW_ID"),
@@ -82,6 +84,7 @@ def run(args: argparse.Namespace) -> int:
             source=args.source,
             model_name=args.model_name or "",
             target=target,
+            source_uri=args.source_uri,
             experiment=args.experiment,
             source_run_id=args.source_run_id,
             osmo_workflow_id=args.osmo_workflow_id or None,

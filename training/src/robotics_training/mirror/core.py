@@ -54,6 +54,7 @@ class MirrorRequest:
     source: str
     model_name: str
     target: Target
+    source_uri: str | None = None  # the source's name in tags, when it is read from a copy (OSMO inputs)
     experiment: str | None = None  # default: the model name
     source_run_id: str | None = None  # default: the last component of the source location
     osmo_workflow_id: str | None = None
@@ -97,6 +98,7 @@ class Plan:
     fingerprint: str
     tracking_uri: str
     experiment_id: str | None
+    source_uri: str = ""  # what tags and results call the source (default: the location)
     version: Any = None  # the existing version, for reuse
     run: Any = None  # the unfinished run, for resume
     content_hash: str | None = None
@@ -111,7 +113,7 @@ class Plan:
         sel = self.selection
         return {
             "action": self.action,
-            "source": self.location.display,
+            "source": self.source_uri or self.location.display,
             "source_run_id": self.source_run_id,
             "layout": sel.layout,
             "step": sel.step,
@@ -204,7 +206,8 @@ class Mirror:
 
         self.client, tracking_uri = tracking_client(req.target, credential_factory=req.credential_factory)
         self.registry = Registry(self.client, req.model_name, where=_safe_uri(tracking_uri))
-        plan = Plan("create", location, selection, source_run_id, fingerprint, tracking_uri, None)
+        plan = Plan("create", location, selection, source_run_id, fingerprint, tracking_uri, None,
+                    source_uri=_safe_uri(req.source_uri) if req.source_uri else location.display)
 
         versions = self.registry.matching_versions(source_run_id=source_run_id)
         same = [v for v in versions if v.tags.get("mirror_fingerprint") == fingerprint]
@@ -321,7 +324,7 @@ class Mirror:
             "framework": req.framework or sel.layout,
             "task": req.task or "unspecified",
             "source": req.source_kind,
-            "source_uri": plan.location.display,
+            "source_uri": plan.source_uri,
             "layout": sel.layout,
             "checkpoint": sel.checkpoint,
             "checkpoint_step": "none" if sel.step is None else str(sel.step),
@@ -407,7 +410,7 @@ class Mirror:
         sel = plan.selection
         manifest = {
             "format": 1,
-            "source": plan.location.display,
+            "source": plan.source_uri,
             "source_run_id": plan.source_run_id,
             "layout": sel.layout,
             "step": sel.step,
@@ -441,7 +444,7 @@ class Mirror:
         sel = plan.selection
         tags = dict(self._tags(plan), content_hash=chash)
         step = "" if sel.step is None else f" at step {sel.step}"
-        description = f"{tags['framework']} policy{step} mirrored from {plan.location.display}"
+        description = f"{tags['framework']} policy{step} mirrored from {plan.source_uri}"
         return self.registry.create_version(f"{run.info.artifact_uri.rstrip('/')}/model", run.info.run_id, tags,
                                             description)
 
@@ -477,7 +480,7 @@ class Mirror:
             step=sel.step,
             checkpoint=sel.checkpoint,
             content_hash=chash,
-            source=plan.location.display,
+            source=plan.source_uri,
             source_run_id=plan.source_run_id,
             tracking_uri=_safe_uri(plan.tracking_uri),
             warnings=list(self.warnings),
