@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/env python
 """Throughput of the model mirror against a plain parallel blob upload, and the cost of a no-op re-mirror.
 
 Builds a Hugging Face Trainer run of about --size-mb (sharded weights written
@@ -134,7 +134,7 @@ def main(argv=None) -> int:
             assert result.status == "created" and result.bytes_uploaded >= mirrored_bytes, result
 
         noop_cli = []
-        for _ in range(args.repeat):
+        for dummy in range(args.repeat):
             start = time.perf_counter()
             proc = subprocess.run([sys.executable, "-m", "robotics_training", "mirror", source, "--model-name",
                                    f"bench-{tag}-0", "--source-run-id", "bench-run", "--quiet",
@@ -144,7 +144,7 @@ def main(argv=None) -> int:
             summary = json.loads(proc.stdout)
             assert summary["status"] == "reused" and summary["bytes_uploaded"] == 0, proc.stdout + proc.stderr
         noop_inproc = []
-        for _ in range(args.repeat):
+        for dummy in range(args.repeat):
             start = time.perf_counter()
             again = mirror(request(f"bench-{tag}-0"))
             noop_inproc.append(time.perf_counter() - start)

@@ -46,7 +46,7 @@ def azureml_pod_template_env(workspace, template=TEMPLATE, container=USER_CONTAI
         values["name"] = values["workspace_name"]
     if not values.get("name"):
         return {}
-    missing = [key for _, key in ENV if not values.get(key)]
+    missing = [key for dummy, key in ENV if not values.get(key)]
     if missing:
         raise PodTemplateError("the AzureML workspace %s lacks %s; both are needed to mirror models into it"
                                % (values["name"], " and ".join(missing)))

@@ -21,7 +21,7 @@ description:
     scheduler, gradient-scaler, RNG-state and training-argument files are left out of the model.
   - Idempotent. Existing versions of O(model_name) are matched on their C(source_run_id) tag and on a fingerprint of
     the source listing or the content hash of the checkpoint, client-side, because AzureML cannot filter versions
-    by tag. A run mirrored before gives RV(changed=false) and uploads nothing; a changed checkpoint gives a new
+    by tag. A run mirrored before reports no change and uploads nothing; a changed checkpoint gives a new
     version.
   - Resumable. Every verified upload is journaled under O(state_dir); a mirror interrupted before it registered the
     version is continued by the next run in the same MLflow run, without uploading finished files again.

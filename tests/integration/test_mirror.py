@@ -15,7 +15,6 @@ import pathlib
 import shutil
 import signal
 import subprocess
-import sys
 import uuid
 
 import pytest
@@ -104,8 +103,8 @@ def state(mlflow_client) -> tuple:
 
 
 @pytest.mark.parametrize("layout", list(LAYOUT_FILES))
-def test_each_layout_gives_one_tagged_version_without_training_state_and_with_metrics(layout, runs, env, client,
-                                                                                     capsys):
+def test_each_layout_gives_one_tagged_version_without_training_state_and_with_metrics(
+        layout, runs, env, client, capsys):
     name = model_name(f"policy-{layout.replace('_', '-')}")
     present, absent, tag, points = LAYOUT_FILES[layout]
     code, summary, err = cli(capsys, str(runs[layout]), "--model-name", name, "--source-run-id", f"train-{layout}-7",
@@ -150,7 +149,7 @@ def sha256(path: pathlib.Path) -> str:
 
 
 def source_file(run: pathlib.Path, summary: dict, artifact: str) -> pathlib.Path:
-    kind, _, rest = artifact.partition("/")
+    kind, dummy, rest = artifact.partition("/")
     if kind == "tensorboard":
         return run / rest
     checkpoint = run / summary["checkpoint"]
@@ -246,8 +245,8 @@ def _write_events_only(directory: pathlib.Path) -> pathlib.Path:
 
 @pytest.mark.parametrize("case", ["missing coordinates", "empty directory", "no checkpoint", "missing directory",
                                   "unreadable blob", "missing container"])
-def test_bad_inputs_fail_clearly_and_register_nothing(case, runs, env, client, capsys, tmp_path, monkeypatch,
-                                                       azurite_server):
+def test_bad_inputs_fail_clearly_and_register_nothing(
+        case, runs, env, client, capsys, tmp_path, monkeypatch, azurite_server):
     from support import azurite
 
     source, expected, code_wanted = str(runs["rsl_rl"]), None, 3
@@ -320,8 +319,8 @@ def test_a_run_in_blob_storage_is_mirrored_by_azure_uri_or_url(form, blob_run, e
     assert code == 0 and again["status"] == "reused" and again["bytes_uploaded"] == 0, err
 
 
-def test_artifacts_in_blob_storage_are_streamed_and_carry_their_md5(runs, env, client, capsys,
-                                                                  azurite_connection_string):
+def test_artifacts_in_blob_storage_are_streamed_and_carry_their_md5(
+        runs, env, client, capsys, azurite_connection_string):
     """An experiment whose artifact root is Blob Storage (as AzureML's is): uploads go straight to the blobs."""
     import hashlib
 

@@ -39,9 +39,8 @@ def versions(mlflow_server, name):
     return list(client.search_model_versions(f"name='{name}'"))
 
 
-def test_check_mode_predicts_the_change_and_writes_nothing_then_a_rerun_changes_nothing(run_dir, base_vars,
-                                                                                      mlflow_server,
-                                                                                      no_registry_env):
+def test_check_mode_predicts_the_change_and_writes_nothing_then_a_rerun_changes_nothing(
+        run_dir, base_vars, mlflow_server, no_registry_env):
     name = f"anymal-{uuid.uuid4().hex[:8]}"
     extra = dict(base_vars, model_mirror_source=str(run_dir), model_mirror_model_name=name,
                  model_mirror_task="Isaac-Velocity-Flat-Anymal-C-v0")

@@ -87,9 +87,8 @@ def hf_trainer_run(root: pathlib.Path, steps=(10, 20), model_bytes: int = 64 * 1
         torch.save({"last_epoch": step}, ckpt / "scheduler.pt")
         torch.save({"python": [1, 2, 3]}, ckpt / "rng_state.pth")
         torch.save({"output_dir": str(root)}, ckpt / "training_args.bin")
-    write_scalars(root / "runs" / "May01_12-00-00_host", {"train/loss": [2.0, 1.5, 1.2, 1.0],
-                                                         "train/learning_rate": [1e-4, 1e-4, 5e-5, 1e-5]},
-                  step_every=5)
+    scalars = {"train/loss": [2.0, 1.5, 1.2, 1.0], "train/learning_rate": [1e-4, 1e-4, 5e-5, 1e-5]}
+    write_scalars(root / "runs" / "May01_12-00-00_host", scalars, step_every=5)
     return root
 
 

@@ -45,8 +45,8 @@ def test_hf_trainer_leaves_out_training_state_and_keeps_the_weights():
         "runs/May01_12-00-00_host/events.out.tfevents.1")
     sel = select(files)
     assert sel.layout == "hf_trainer" and sel.step == 1500 and sel.checkpoint == "checkpoint-1500"
-    assert sorted(p.artifact for p in sel.model) == ["model/config.json", "model/model.safetensors",
-                                                      "model/trainer_state.json"]
+    model = sorted(p.artifact for p in sel.model)
+    assert model == ["model/config.json", "model/model.safetensors", "model/trainer_state.json"]
     assert len(sel.filtered) == 9 and all(f.startswith("checkpoint-1500/") for f in sel.filtered)
     assert [p.artifact for p in sel.tensorboard] == ["tensorboard/runs/May01_12-00-00_host/events.out.tfevents.1"]
 

@@ -19,7 +19,7 @@ BLOCK_SIZE = 8 * 1024 * 1024
 def connection_string_account(connection_string: str | None) -> str | None:
     """AccountName of a connection string (None when absent)."""
     for part in (connection_string or "").split(";"):
-        key, _, value = part.partition("=")
+        key, dummy, value = part.partition("=")
         if key.strip().lower() == "accountname":
             return value.strip()
     return None

@@ -98,9 +98,9 @@ class BlobReader:
                  max_concurrency: int = 4) -> None:
         self.location = location
         self.max_concurrency = max_concurrency
-        self._container = blobs.container_client(location.account or "", location.account_url or "",
-                                                  location.container or "", sas=location.sas,
-                                                  connection_string=connection_string, credential=credential)
+        self._container = blobs.container_client(
+            location.account or "", location.account_url or "", location.container or "", sas=location.sas,
+            connection_string=connection_string, credential=credential)
         self._prefix = f"{location.prefix}/" if location.prefix else ""
 
     def _where(self, item: SourceFile | None = None) -> str:

@@ -56,8 +56,9 @@ class BlobSink:
         self.artifact_uri = artifact_uri.rstrip("/")
         self.max_concurrency = max_concurrency
         self._base = (m["path"] or "").strip("/")
-        self._container = blobs.container_client(m["account"], f"https://{m['account']}.{m['host']}", m["container"],
-                                                  connection_string=connection_string, credential=credential)
+        self._container = blobs.container_client(
+            m["account"], f"https://{m['account']}.{m['host']}", m["container"],
+            connection_string=connection_string, credential=credential)
 
     @staticmethod
     def handles(artifact_uri: str) -> bool:
@@ -170,7 +171,7 @@ class MlflowSink:
             check_source_md5(item, digest, where)
             try:
                 self.client.log_artifact(self.run_id, local, directory or None)
-                held = {p: s for p, (s, _) in self._list_dir(directory).items()}
+                held = {p: s for p, (s, dummy) in self._list_dir(directory).items()}
             except Exception as exc:
                 raise self._fail(exc, "upload", artifact) from exc
         finally:
