@@ -57,3 +57,12 @@ def test_an_unreadable_workspace_names_it_and_the_role_needed():
 
     with pytest.raises(TargetError, match="cannot read AzureML workspace w .*AzureML Data Scientist"):
         workspace_tracking_uri(Target(subscription_id="s", resource_group="rg", workspace_name="w"), None, factory)
+
+
+def test_best_effort_warns_instead_of_raising():
+    from robotics_training.mirror import MirrorRequest, mirror_best_effort
+
+    warnings = []
+    request = MirrorRequest(source="/nowhere", model_name="m", target=Target())
+    assert mirror_best_effort(request, warnings.append) is None
+    assert len(warnings) == 1 and "training result is unaffected" in warnings[0] and "missing coordinates" in warnings[0]

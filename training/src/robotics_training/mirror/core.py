@@ -287,7 +287,8 @@ class Mirror:
         try:
             if plan.run is not None:
                 self._say(f"resuming run {run_id}: {len(plan.already_uploaded)} file(s) already uploaded")
-                self.registry._call("mark the run running", self.client.update_run, run_id, "RUNNING")
+                with contextlib.suppress(Exception):  # cosmetic: not every server lets a run go back to RUNNING
+                    self.client.update_run(run_id, "RUNNING")
             todo = {p.artifact for p in plan.to_upload}
             tb = [p for p in sel.tensorboard if p.artifact in todo]
             model = [p for p in sel.model if p.artifact in todo]
@@ -300,7 +301,7 @@ class Mirror:
             uploaded += self._upload_manifest(plan, sink, journal, entries, chash)
 
             version = self._version_of_run(run_id) or self._create_version(plan, run, chash)
-            self.registry._call("tag the run", self._finish_run, run_id, chash, version.version)
+            self.registry.call("tag the run", self._finish_run, run_id, chash, version.version)
         except BaseException:
             try:
                 with contextlib.redirect_stdout(sys.stderr):
@@ -336,7 +337,7 @@ class Mirror:
             self._experiment_name(), create=True, artifact_location=self.request.artifact_location)
         plan.experiment_id = experiment_id
         tags = dict(self._tags(plan), mirror_state="uploading")
-        run = self.registry._call("create a run", self.client.create_run, experiment_id, tags=tags,
+        run = self.registry.call("create a run", self.client.create_run, experiment_id, tags=tags,
                                   run_name=f"mirror-{plan.source_run_id}")
         self._say(f"created run {run.info.run_id} in experiment {self._experiment_name()}")
         return run
@@ -372,7 +373,7 @@ class Mirror:
         sel = plan.selection
         if not sel.tensorboard:
             return 0
-        current = self.registry._call("read the run", self.client.get_run, run.info.run_id)
+        current = self.registry.call("read the run", self.client.get_run, run.info.run_id)
         if "mirror_metrics" in current.data.tags:
             return 0  # logged by the interrupted attempt
         if not tensorboard.available():
@@ -399,9 +400,9 @@ class Mirror:
 
         metrics = [Metric(p.key, p.value, p.timestamp_ms, p.step) for p in points]
         for start in range(0, len(metrics), METRIC_BATCH):
-            self.registry._call("log metrics", self.client.log_batch, run.info.run_id,
+            self.registry.call("log metrics", self.client.log_batch, run.info.run_id,
                                 metrics=metrics[start:start + METRIC_BATCH])
-        self.registry._call("tag the run", self.client.set_tag, run.info.run_id, "mirror_metrics", str(len(metrics)))
+        self.registry.call("tag the run", self.client.set_tag, run.info.run_id, "mirror_metrics", str(len(metrics)))
         self._say(f"logged {len(metrics)} TensorBoard scalar points as metrics "
                   f"({len(tensorboard.count_keys(points))} keys)")
         return len(metrics)

@@ -35,7 +35,7 @@ class Registry:
         self.model_name = model_name
         self.where = where
 
-    def _call(self, what: str, func: Callable, *args: Any, **kwargs: Any) -> Any:
+    def call(self, what: str, func: Callable, *args: Any, **kwargs: Any) -> Any:
         try:
             return func(*args, **kwargs)
         except TargetError:
@@ -67,21 +67,29 @@ class Registry:
         return sorted(hits, key=lambda v: int(v.version), reverse=True)
 
     def ensure_registered_model(self, description: str) -> None:
+        # Read first: registries differ in how they report "already exists" (AzureML's model containers
+        # cannot even be deleted), and a read is harmless everywhere.
+        try:
+            self.client.get_registered_model(self.model_name)
+            return
+        except Exception:  # not found, or not readable: creating it tells which
+            pass
         try:
             self.client.create_registered_model(self.model_name, description=description)
         except Exception as exc:
-            if _code(exc) != "RESOURCE_ALREADY_EXISTS":
-                raise TargetError(f"cannot create registered model {self.model_name} on {self.where}: "
-                                  f"{_text(exc)}") from exc
+            if _code(exc) == "RESOURCE_ALREADY_EXISTS" or "already exists" in str(exc).lower():
+                return  # created concurrently
+            raise TargetError(f"cannot create registered model {self.model_name} on {self.where}: "
+                              f"{_text(exc)}") from exc
 
     def create_version(self, source: str, run_id: str, tags: dict[str, str], description: str) -> Any:
         self.ensure_registered_model(description="Policies mirrored from training runs.")
-        return self._call(f"create a version of model {self.model_name}", self.client.create_model_version,
+        return self.call(f"create a version of model {self.model_name}", self.client.create_model_version,
                           self.model_name, source, run_id=run_id, tags=tags, description=description)
 
     # -- experiments and runs ---------------------------------------------
     def experiment_id(self, name: str, create: bool, artifact_location: str | None = None) -> str | None:
-        found = self._call(f"read experiment {name}", self.client.get_experiment_by_name, name)
+        found = self.call(f"read experiment {name}", self.client.get_experiment_by_name, name)
         if found is not None:
             return found.experiment_id
         if not create:
@@ -110,7 +118,7 @@ class Registry:
     def _search_runs(self, experiment_id: str, filter_string: str) -> list[Any]:
         found, token = [], None
         while True:
-            page = self._call("search runs", self.client.search_runs, [experiment_id], filter_string,
+            page = self.call("search runs", self.client.search_runs, [experiment_id], filter_string,
                               max_results=PAGE, page_token=token)
             found.extend(page)
             token = getattr(page, "token", None)
