@@ -300,7 +300,10 @@ class Mirror:
             chash = content_hash((a, e.sha256, e.size) for a, e in entries.items() if a.startswith("model/"))
             uploaded += self._upload_manifest(plan, sink, journal, entries, chash)
 
-            version = self._version_of_run(run_id) or self._create_version(plan, run, chash)
+            version = self._version_of_run(run_id)  # registered by an attempt killed just after
+            version_created = version is None
+            if version is None:
+                version = self._create_version(plan, run, chash)
             self.registry.call("tag the run", self._finish_run, run_id, chash, version.version)
         except BaseException:
             try:
@@ -314,7 +317,7 @@ class Mirror:
         journal.remove()
         self._say(f"registered {self.request.model_name} version {version.version} from run {run_id}")
         return self._result(plan, "resumed" if plan.run is not None else "created", version, run_id,
-                            run_created=plan.run is None, version_created=True, uploaded=uploaded,
+                            run_created=plan.run is None, version_created=version_created, uploaded=uploaded,
                             metrics=metrics, chash=chash)
 
     def _tags(self, plan: Plan) -> dict[str, str]:
