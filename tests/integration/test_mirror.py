@@ -15,6 +15,7 @@ import pathlib
 import shutil
 import signal
 import subprocess
+import sys
 import uuid
 
 import pytest
@@ -177,6 +178,19 @@ def test_mirroring_the_same_run_again_uploads_and_creates_nothing(runs, env, cli
     assert not second["run_created"] and not second["version_created"]
     assert second["model_version"] == first["model_version"] and second["run_id"] == first["run_id"]
     assert (len(versions(client, name)), len(runs_of(client, name))) == before == (1, 1)
+
+
+def test_a_no_op_re_mirror_is_decided_without_importing_mlflow(runs, env, capsys):
+    name = model_name("light")
+    assert cli(capsys, str(runs["skrl"]), "--model-name", name)[0] == 0
+    probe = ("import json, sys\n"
+             "from robotics_training.cli import main\n"
+             f"code = main(['mirror', {str(runs['skrl'])!r}, '--model-name', {name!r}, '--quiet'])\n"
+             "print(json.dumps({'code': code, 'mlflow_imported': 'mlflow' in sys.modules}))\n")
+    proc = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=False)
+    summary, probe_result = (json.loads(line) for line in proc.stdout.strip().splitlines()[-2:])
+    assert probe_result == {"code": 0, "mlflow_imported": False}, proc.stderr
+    assert summary["status"] == "reused" and summary["bytes_uploaded"] == 0
 
 
 def test_a_changed_checkpoint_gives_a_new_version_and_touched_files_do_not(runs, env, client, capsys, tmp_path):

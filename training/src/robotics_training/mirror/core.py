@@ -38,6 +38,7 @@ from robotics_training.mirror.layouts import LAYOUTS, Planned, Selection, select
 from robotics_training.mirror.location import Location, parse_location
 from robotics_training.mirror.readers import LocalReader, SourceReader, open_reader
 from robotics_training.mirror.registry import Registry
+from robotics_training.mirror.registry_rest import search_versions
 from robotics_training.mirror.sinks import make_sink
 from robotics_training.mirror.targets import Target, tracking_client
 
@@ -204,11 +205,14 @@ class Mirror:
                   f"({len(selection.model)} model file(s), {len(selection.tensorboard)} TensorBoard file(s), "
                   f"{selection.bytes} bytes)")
 
-        self.client, tracking_uri = tracking_client(req.target, credential_factory=req.credential_factory)
-        self.registry = Registry(self.client, req.model_name, where=_safe_uri(tracking_uri))
-        plan = Plan("create", location, selection, source_run_id, fingerprint, tracking_uri, None,
+        plan = Plan("create", location, selection, source_run_id, fingerprint, req.target.tracking_uri or "", None,
                     source_uri=_safe_uri(req.source_uri) if req.source_uri else location.display)
+        if self._already_mirrored(plan):
+            return plan
 
+        self.client, tracking_uri = tracking_client(req.target, credential_factory=req.credential_factory)
+        plan.tracking_uri = tracking_uri
+        self.registry = Registry(self.client, req.model_name, where=_safe_uri(tracking_uri))
         versions = self.registry.matching_versions(source_run_id=source_run_id)
         same = [v for v in versions if v.tags.get("mirror_fingerprint") == fingerprint]
         if not same and versions:
@@ -239,6 +243,20 @@ class Mirror:
         else:
             plan.to_upload = list(selection.files)
         return plan
+
+    def _already_mirrored(self, plan: Plan) -> bool:
+        """The common no-op, decided over REST without importing MLflow (plain MLflow servers only)."""
+        target = self.request.target
+        if target.validate() != "mlflow":
+            return False
+        listed = search_versions(str(target.tracking_uri), self.request.model_name)
+        same = sorted((v for v in listed or () if v.tags.get("source_run_id") == plan.source_run_id
+                       and v.tags.get("mirror_fingerprint") == plan.fingerprint),
+                      key=lambda v: int(v.version), reverse=True)
+        if not same:
+            return False
+        plan.action, plan.version, plan.already_uploaded = "reuse", same[0], list(plan.selection.files)
+        return True
 
     def _experiment_name(self) -> str:
         return self.request.experiment or self.request.model_name
