@@ -359,7 +359,7 @@ class Mirror:
         plan.experiment_id = experiment_id
         tags = dict(self._tags(plan), mirror_state="uploading")
         run = self.registry.call("create a run", self.client.create_run, experiment_id, tags=tags,
-                                  run_name=f"mirror-{plan.source_run_id}")
+                                 run_name=f"mirror-{plan.source_run_id}")
         self._say(f"created run {run.info.run_id} in experiment {self._experiment_name()}")
         return run
 
@@ -422,7 +422,7 @@ class Mirror:
         metrics = [Metric(p.key, p.value, p.timestamp_ms, p.step) for p in points]
         for start in range(0, len(metrics), METRIC_BATCH):
             self.registry.call("log metrics", self.client.log_batch, run.info.run_id,
-                                metrics=metrics[start:start + METRIC_BATCH])
+                               metrics=metrics[start:start + METRIC_BATCH])
         self.registry.call("tag the run", self.client.set_tag, run.info.run_id, "mirror_metrics", str(len(metrics)))
         self._say(f"logged {len(metrics)} TensorBoard scalar points as metrics "
                   f"({len(tensorboard.count_keys(points))} keys)")

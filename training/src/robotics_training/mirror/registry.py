@@ -85,7 +85,7 @@ class Registry:
     def create_version(self, source: str, run_id: str, tags: dict[str, str], description: str) -> Any:
         self.ensure_registered_model(description="Policies mirrored from training runs.")
         return self.call(f"create a version of model {self.model_name}", self.client.create_model_version,
-                          self.model_name, source, run_id=run_id, tags=tags, description=description)
+                         self.model_name, source, run_id=run_id, tags=tags, description=description)
 
     # -- experiments and runs ---------------------------------------------
     def experiment_id(self, name: str, create: bool, artifact_location: str | None = None) -> str | None:
@@ -119,7 +119,7 @@ class Registry:
         found, token = [], None
         while True:
             page = self.call("search runs", self.client.search_runs, [experiment_id], filter_string,
-                              max_results=PAGE, page_token=token)
+                             max_results=PAGE, page_token=token)
             found.extend(page)
             token = getattr(page, "token", None)
             if not token:
