@@ -13,6 +13,7 @@ pytest_plugins = [
     "support.fixtures",
     "emulators.osmo.fixtures",
     "emulators.arm.fixture",
+    "support.local_servers",
 ]
 
 

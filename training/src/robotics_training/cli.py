@@ -17,6 +17,7 @@ from robotics_training import __version__
 # Order is the order shown in --help.
 COMMANDS = [
     "smoke_test",
+    "mirror",
 ]
 
 
