@@ -77,3 +77,38 @@ def test_the_role_wants_exactly_one_of_source_and_workflow(base_vars, no_registr
     run = run_playbook("playbooks/mirror.yml", extra_vars=dict(base_vars, model_mirror_model_name="x"))
     assert run.rc != 0
     assert "give exactly one of model_mirror_source" in run.stdout
+
+
+def test_replay_of_an_osmo_run_mounts_its_output_and_a_rerun_submits_nothing(osmo_emulator_target, base_vars,
+                                                                              no_registry_env):
+    emulator = osmo_emulator_target.emulator
+    output_uri = "azure://stroboticsdev001/osmo/outputs/train-anymal-12"
+    extra = dict(
+        base_vars,
+        model_mirror_model_name="anymal-policy",
+        model_mirror_osmo_workflow_id="train-anymal-12",
+        model_mirror_osmo_output_uri=output_uri,
+        model_mirror_osmo_url=osmo_emulator_target.url,
+        model_mirror_osmo_token=osmo_emulator_target.token,
+        model_mirror_osmo_ca_bundle=osmo_emulator_target.ca_bundle,
+        model_mirror_osmo_poll_interval=0.5,
+        model_mirror_wait_timeout=120,
+        model_mirror_subscription_id="00000000-0000-0000-0000-000000000001",
+        model_mirror_resource_group="rg-robotics-dev-001",
+        model_mirror_workspace_name="mlw-robotics-dev-001",
+    )
+    first = run_playbook("playbooks/mirror.yml", "-vvv", extra_vars=extra)
+    assert first.rc == 0 and first.changed == 1, first
+    assert osmo_emulator_target.token not in first.stdout
+    (submission,) = [r for r in emulator.requests_to("POST", r"/api/pool/default/workflow")
+                     if "validation_only" not in r["query"]]
+    spec = submission["body"]["file"]
+    # The source run's durable output is an explicit input, and the mirror reads it from {{input:0}}.
+    assert f"url: \"{output_uri}\"" in spec or f"url: {output_uri}" in spec
+    assert "mirror {{input:0}}" in spec and "--source-kind osmo-replay" in spec
+    assert "AZUREML_WORKSPACE_NAME" in spec
+
+    again = run_playbook("playbooks/mirror.yml", extra_vars=extra)
+    assert again.rc == 0 and again.changed == 0, again
+    assert len([r for r in emulator.requests_to("POST", r"/api/pool/default/workflow")
+                if "validation_only" not in r["query"]]) == 1
