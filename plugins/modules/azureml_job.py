@@ -121,9 +121,9 @@ options:
   inputs:
     description:
       - Job inputs by name. A scalar is a literal input. A dict has C(type) (V(uri_folder), V(uri_file),
-        V(custom_model), V(mlflow_model), V(triton_model), V(literal)), C(path) (a remote reference:
-        C(azureml:<name>:<version>), C(azureml://...), C(https://...), C(runs:/...), C(models:/<name>/<version>))
-        and optional C(mode) (V(ro_mount), V(download), V(direct), V(eval_mount), V(eval_download)).
+        V(custom_model), V(mlflow_model), V(triton_model), V(literal)), C(path), a remote reference such as
+        C(azureml:<name>:<version>), C(azureml://...), C(https://...), C(runs:/...) or C(models:/<name>/<version>),
+        and an optional C(mode) (V(ro_mount), V(download), V(direct), V(eval_mount), V(eval_download)).
       - C(models:/<name>/<version>) is turned into C(azureml:<name>:<version>) for model inputs.
     type: dict
   outputs:

@@ -204,6 +204,9 @@ def checkpoint_input(uri):
         return {"type": "custom_model", "path": model_input_path(text, "checkpoint_uri"), "mode": "download"}
     if text.startswith("azureml://"):
         return {"type": "uri_folder", "path": text, "mode": "download"}
+    if text.startswith("azureml:"):
+        raise AzureMLSpecError("checkpoint_uri=%r is not a model reference; use azureml:<name>:<version>, "
+                               "azureml:<name>@latest or models:/<name>/<version>" % text)
     return None
 
 

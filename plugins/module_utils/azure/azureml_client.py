@@ -92,6 +92,10 @@ class AzureMLClient:
         # the response when that import fails, so make it fail in this (short-lived module) process.
         if "azureml.mlflow" not in sys.modules:
             sys.modules["azureml.mlflow"] = None
+        # azure-ai-ml resolves the cloud named in AZUREML_CURRENT_CLOUD while it is imported (fetching ARM
+        # metadata for names it does not know); the cloud is passed explicitly below, so start from a known one.
+        known = AZUREML_CLOUDS.get(azure.cloud.name, AZUREML_CLOUDS["public"])
+        os.environ["AZUREML_CURRENT_CLOUD"] = known
         try:
             with self.captured():
                 from azure.ai.ml import MLClient
@@ -108,8 +112,12 @@ class AzureMLClient:
         )
         if p.get("ca_bundle"):
             kwargs["connection_verify"] = p["ca_bundle"]
-        with self.captured():
-            self.ml = MLClient(azure.credential, p["subscription_id"], resource_group, workspace_name, **kwargs)
+        try:
+            with self.captured():
+                self.ml = MLClient(azure.credential, p["subscription_id"], resource_group, workspace_name, **kwargs)
+        except Exception as exc:  # a credential or cloud set-up problem, before any request
+            raise AzureModuleError("Failed to set up the azure-ai-ml client for workspace %s (cloud %s): %s"
+                                   % (workspace_name, azure.cloud.name, exc))
 
     @property
     def workspace_id(self):
