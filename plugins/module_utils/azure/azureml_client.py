@@ -294,8 +294,7 @@ class AzureMLClient:
 
     def job_error(self, name, timeout=60):
         """The error AzureML recorded for a failed job (run history), or None."""
-        _, error, _ = self.stream(name, timeout)
-        return error
+        return self.stream(name, timeout)[1]
 
 
 def job_result(job, studio_fallback=None):

@@ -12,7 +12,6 @@ import json
 import pathlib
 import signal
 import sys
-import tempfile
 import threading
 
 from emulators.azureml.server import AzuriteStorage, EmulatorServer
@@ -73,8 +72,7 @@ def main(argv=None) -> int:
         ca = str(copy)
     print(json.dumps({"url": server.url, "ca_bundle": ca, "subscription_id": workspace.subscription_id,
                       "resource_group": workspace.resource_group, "workspace_name": workspace.workspace_name,
-                      "compute": workspace.compute_name, "token": workspace.token,
-                      "tmp": tempfile.gettempdir()}), flush=True)
+                      "compute": workspace.compute_name, "token": workspace.token}), flush=True)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())

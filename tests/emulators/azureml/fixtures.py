@@ -15,6 +15,7 @@ import shutil
 import subprocess
 import tempfile
 import time
+import uuid
 
 import pytest
 
@@ -162,3 +163,24 @@ def azureml_code_dir(tmp_path) -> pathlib.Path:
     (code / ".amlignore").write_text("*.tmp\n")
     (code / "scratch.tmp").write_text("not uploaded\n")
     return code
+
+
+def job_args(target, **overrides) -> dict:
+    """Module arguments of a small complete job for ``target``; unique names and tags keep test runs apart on a
+    real workspace (AzureML versions are immutable)."""
+    args = dict(
+        target.module_args,
+        compute=target.compute,
+        instance_type=target.instance_type,
+        environment=dict(name="robotics-test-env", version="1.0.%s" % uuid.uuid4().hex[:8], image=target.image),
+        command="echo training $SEED_FROM_ENV ${{inputs.steps}}",
+        inputs={"steps": 10},
+        environment_variables={"SEED_FROM_ENV": 7, "ACCEPT_EULA": "Y"},
+        experiment_name="azure-robotics-tests",
+        display_name="module test",
+        tags={"suite": "azure_robotics.stack", "run": uuid.uuid4().hex[:8]},
+        poll_interval=1,
+        wait_timeout=900,
+    )
+    args.update(overrides)
+    return args

@@ -152,9 +152,9 @@ class Handler(BaseHTTPRequestHandler):
                 self._authorize()
             if match.groupdict().get("ws") is not None:
                 self._check_scope(match, query, path)
-            return getattr(self, name)(query=query, body=body, **{k: urllib.parse.unquote(v) for k, v in
-                                                                   match.groupdict().items() if k not in
-                                                                   ("sub", "rg", "ws")})
+            names = {k: urllib.parse.unquote(v) for k, v in match.groupdict().items()
+                     if k not in ("sub", "rg", "ws")}
+            return getattr(self, name)(query=query, body=body, **names)
         raise ApiError(405, "MethodNotAllowed", "%s is not allowed on %s." % (self.command, path))
 
     def _authorize(self):

@@ -24,16 +24,14 @@ TERMINAL_STATUSES = ("Completed", "Failed", "Canceled", "NotResponding", "Paused
 
 # The instance types the reference architecture creates on the attached AKS cluster
 # (defaultinstancetype, gpu/gpuspot and the 2- and 4-GPU variants).
-REFERENCE_INSTANCE_TYPES = {
+_GPU = {"accelerator": "nvidia"}
+_SPOT = {"accelerator": "nvidia", "kubernetes.azure.com/scalesetpriority": "spot"}
+REFERENCE_INSTANCE_TYPES = {  # name: (node selector, requests, limits)
     "defaultinstancetype": ({}, {"cpu": "1", "memory": "4Gi"}, {"cpu": "2", "memory": "8Gi"}),
-    "gpu": ({"accelerator": "nvidia"}, {"cpu": "4", "memory": "16Gi"}, {"cpu": "8", "memory": "32Gi",
-                                                                       "nvidia.com/gpu": "1"}),
-    "gpuspot": ({"accelerator": "nvidia", "kubernetes.azure.com/scalesetpriority": "spot"},
-                {"cpu": "4", "memory": "16Gi"}, {"cpu": "8", "memory": "32Gi", "nvidia.com/gpu": "1"}),
-    "gpu2": ({"accelerator": "nvidia"}, {"cpu": "8", "memory": "32Gi"}, {"cpu": "16", "memory": "64Gi",
-                                                                        "nvidia.com/gpu": "2"}),
-    "gpuspot2": ({"accelerator": "nvidia", "kubernetes.azure.com/scalesetpriority": "spot"},
-                 {"cpu": "8", "memory": "32Gi"}, {"cpu": "16", "memory": "64Gi", "nvidia.com/gpu": "2"}),
+    "gpu": (_GPU, {"cpu": "4", "memory": "16Gi"}, {"cpu": "8", "memory": "32Gi", "nvidia.com/gpu": "1"}),
+    "gpuspot": (_SPOT, {"cpu": "4", "memory": "16Gi"}, {"cpu": "8", "memory": "32Gi", "nvidia.com/gpu": "1"}),
+    "gpu2": (_GPU, {"cpu": "8", "memory": "32Gi"}, {"cpu": "16", "memory": "64Gi", "nvidia.com/gpu": "2"}),
+    "gpuspot2": (_SPOT, {"cpu": "8", "memory": "32Gi"}, {"cpu": "16", "memory": "64Gi", "nvidia.com/gpu": "2"}),
 }
 
 
@@ -167,6 +165,8 @@ class Workspace:
         for type_name, (selector, requests, limits) in self.instance_types.items():
             types[type_name] = {"nodeSelector": dict(selector) or None,
                                 "resources": {"requests": dict(requests), "limits": dict(limits)}}
+        cluster = "/subscriptions/%s/resourceGroups/%s/providers/Microsoft.ContainerService/managedClusters/%s" % (
+            self.subscription_id, self.resource_group, "aks-robotics")
         return {
             "id": "%s/computes/%s" % (self.arm_id, name),
             "name": name,
@@ -180,8 +180,7 @@ class Workspace:
                 "provisioningState": "Succeeded",
                 "isAttachedCompute": True,
                 "disableLocalAuth": True,
-                "resourceId": "/subscriptions/%s/resourceGroups/%s/providers/Microsoft.ContainerService/"
-                              "managedClusters/aks-robotics" % (self.subscription_id, self.resource_group),
+                "resourceId": cluster,
                 "properties": {
                     "namespace": "azureml",
                     "extensionInstanceReleaseTrain": "stable",
@@ -230,8 +229,11 @@ class Workspace:
 
     def discovery(self) -> dict:
         api = self.base_url.rstrip("/")
-        return {key: api for key in ("api", "catalog", "experimentation", "gallery", "history", "hyperdrive",
-                                     "labeling", "modelmanagement", "pipelines")} | {"studio": "https://ml.azure.com"}
+        services = ("api", "catalog", "experimentation", "gallery", "history", "hyperdrive", "labeling",
+                    "modelmanagement", "pipelines")
+        urls = {key: api for key in services}
+        urls["studio"] = "https://ml.azure.com"
+        return urls
 
     # -- computes -----------------------------------------------------------
     def compute(self, name: str) -> dict:
@@ -545,8 +547,8 @@ class Workspace:
             outputs = props.get("outputs") or {}
             for output_name, output in outputs.items():
                 if not output.get("uri"):
-                    output["uri"] = "azureml://datastores/workspaceblobstore/paths/azureml/%s/%s/" % (name,
-                                                                                                     output_name)
+                    output["uri"] = "azureml://datastores/workspaceblobstore/paths/azureml/%s/%s/" % (
+                        name, output_name)
             props["outputs"] = outputs
             stored = {"id": "%s/jobs/%s" % (self.arm_id, name), "name": name,
                       "type": "Microsoft.MachineLearningServices/workspaces/jobs", "properties": props,
@@ -593,7 +595,7 @@ class Workspace:
         with self.lock:
             if op_id not in self.operations:
                 raise ApiError(404, "ResourceNotFound", "Operation %s not found." % op_id)
-            _, name = self.operations[op_id]
+            name = self.operations[op_id][1]
             return self._job(name).status(time.monotonic(), self.cancel_seconds) in TERMINAL_STATUSES
 
     # -- run history --------------------------------------------------------

@@ -24,7 +24,7 @@ print(json.dumps({{"seconds": seconds, "sdk": sorted(m for m in sys.modules if m
 def test_module_imports_fast_without_the_sdk(name):
     env = dict(os.environ, PYTHONPATH=str(PROJECT_ROOT / ".collections"))
     runs = []
-    for _ in range(3):  # the best of three: the machine is shared
+    while len(runs) < 3:  # the best of three: the machine is shared
         out = subprocess.run([sys.executable, "-c", PROBE.format(name=name)], capture_output=True, text=True,
                              env=env, check=True, timeout=60)
         runs.append(json.loads(out.stdout.strip().splitlines()[-1]))
