@@ -102,9 +102,13 @@ def test_a_deterministic_name_does_not_submit_twice(azureml_target):
     assert not first.failed, first
     assert first.result["submitted"] is True
 
+    before = len(azureml_target.requests()) if azureml_target.emulated else 0
     second = run_module("azureml_job", args)
     assert not second.failed, second
     assert second.result["changed"] is False and second.result["submitted"] is False
+    if azureml_target.emulated:  # a no-op rerun is one read of the job
+        assert [(e["method"], e["path"].rsplit("/", 2)[-2]) for e in azureml_target.requests()[before:]] == [
+            ("GET", "jobs")]
     assert second.result["job"]["name"] == first.result["job"]["name"]
     assert second.result["job"]["status"] == "Completed"
 
