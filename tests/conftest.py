@@ -14,6 +14,7 @@ pytest_plugins = [
     "emulators.osmo.fixtures",
     "emulators.arm.fixture",
     "support.local_servers",
+    "emulators.azureml.fixtures",
 ]
 
 
