@@ -11,6 +11,7 @@ from support.paths import PROJECT_ROOT
 # Fixture modules: one per area (emulators add theirs here).
 pytest_plugins = [
     "support.fixtures",
+    "emulators.k8s.fixture",
 ]
 
 
