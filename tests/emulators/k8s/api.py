@@ -6,7 +6,6 @@ Transport-free: ``Api.handle(Request) -> Response``; server.py speaks HTTP aroun
 from __future__ import annotations
 
 import base64
-import copy
 import dataclasses
 import json
 import random
@@ -20,6 +19,7 @@ from .errors import ApiError
 from .kinds import ResourceType
 from .merge import ListSemantics, json_merge_patch, json_patch, strategic_merge_patch
 from .selectors import fields_match, labels_match, parse_field_selector, parse_label_selector
+from .store import clone
 
 JSON = "application/json"
 PATCH_TYPES = ("application/json-patch+json", "application/merge-patch+json",
@@ -68,7 +68,7 @@ def _spec_side(obj: dict) -> dict:
 
 def _comparable(obj: dict) -> dict:
     """An object without the fields a no-op write would change anyway."""
-    out = copy.deepcopy(obj)
+    out = clone(obj)
     meta = out.get("metadata", {})
     meta.pop("resourceVersion", None)
     for entry in meta.get("managedFields") or []:
@@ -388,7 +388,7 @@ class Api:
 
         def line(etype, obj):
             if etype != "ERROR":
-                obj = self._present(rtype, copy.deepcopy(obj))
+                obj = self._present(rtype, clone(obj))
             return (json.dumps({"type": etype, "object": obj}) + "\n").encode()
 
         def stream():
@@ -449,7 +449,7 @@ class Api:
         if rtype.has_status:
             obj.pop("status", None)
             if not rtype.custom:            # built-in kinds answer with their initial status, CRs with none
-                obj["status"] = copy.deepcopy(INITIAL_STATUS.get(rtype.kind, {}))
+                obj["status"] = clone(INITIAL_STATUS.get(rtype.kind, {}))
         meta["uid"] = str(uuid.uuid4())
         meta["creationTimestamp"] = _now()
         if rtype.has_generation:
@@ -507,9 +507,9 @@ class Api:
                 meta.pop(field, None)
         meta["name"] = old_meta["name"]
         if not applied:
-            meta["managedFields"] = copy.deepcopy(old_meta.get("managedFields") or [])
+            meta["managedFields"] = clone(old_meta.get("managedFields") or [])
         if sub == "status":
-            result = copy.deepcopy(current)
+            result = clone(current)
             if "status" in new:
                 result["status"] = new["status"]
             else:
@@ -519,7 +519,7 @@ class Api:
             new = result
         elif rtype.has_status:
             if "status" in current:
-                new["status"] = copy.deepcopy(current["status"])
+                new["status"] = clone(current["status"])
             else:
                 new.pop("status", None)
         if rtype.kind == "Service":
@@ -615,7 +615,7 @@ class Api:
             wanted = meta.get("resourceVersion")
             if wanted and wanted != current["metadata"]["resourceVersion"]:
                 raise ApiError.conflict(rtype, name)
-            applied_copy = copy.deepcopy(applied)
+            applied_copy = clone(applied)
             applied_copy["metadata"].pop("resourceVersion", None)
             new = fieldmanager.server_side_apply(current, applied_copy, manager, force, lists, sub)
             return self._write(req, rtype, current, new, sub, manager, dry_run, applied=True)
@@ -708,7 +708,7 @@ class Api:
             wanted = (body.get("metadata") or {}).get("resourceVersion")
             if wanted and wanted != current["metadata"]["resourceVersion"]:
                 raise ApiError.conflict(rtype, name)
-            new = copy.deepcopy(current)
+            new = clone(current)
             new.setdefault("spec", {})["replicas"] = (body.get("spec") or {}).get("replicas", 0)
             self._write(req, rtype, current, new, None, self._manager(req), self._dry_run(req))
             return Response(200, scale(self._get(rtype, namespace, name)))

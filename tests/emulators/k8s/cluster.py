@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-import copy
 import dataclasses
 import threading
 import time
 import uuid
 
-from . import defaults, fieldmanager
+from . import defaults, fieldmanager, validation
 from .api import Api
 from .jobs import JobBehaviour, JobController, TtlController
 from .kinds import Registry
 from .scheduling import place, quantity
 from .selectors import selector_object_match
-from .store import Store
+from .store import Store, clone
 
 NAMESPACES = ("", "namespaces")
 CRDS = ("apiextensions.k8s.io", "customresourcedefinitions")
@@ -67,6 +66,8 @@ class Cluster:
 
     # -- lifecycle ------------------------------------------------------------------------------------------------
     def start(self):
+        if self.config.strict:   # schema loading is a one-off cost per process; pay it before serving
+            validation.warm_up(self.config.version, [(t.kind, t.group_version) for t in self.registry.all()])
         self._thread = threading.Thread(target=self._loop, name="k8s-emulator-controllers", daemon=True)
         self._thread.start()
 
@@ -141,7 +142,8 @@ class Cluster:
         if old is None:
             return obj
         fieldmanager.record_update(old, obj, manager, rtype.group_version, self.api.lists(rtype), subresource)
-        return self.store.put(key, obj)
+        self.store.put(key, obj, result=False)
+        return obj
 
     def controller_status(self, key, obj, manager, old=None) -> dict:
         return self.controller_update(key, obj, manager, old, "status")
@@ -202,7 +204,7 @@ class CrdController:
                 (version.get("schema") or {}).get("openAPIV3Schema")
         self.served[crd["metadata"]["name"]] = crd["metadata"].get("generation")
         status = crd.setdefault("status", {})
-        names = copy.deepcopy(spec["names"])
+        names = clone(spec["names"])
         status["acceptedNames"] = names
         stored = set(status.get("storedVersions") or [])
         stored.add(next(v["name"] for v in spec["versions"] if v.get("storage")))
@@ -393,9 +395,9 @@ class PodController:
     def reconcile(self, now):
         store = self.cluster.store
         with store.lock:
-            pods, _ = store.list(PODS)
-            pending = [p for p in pods if p.get("status", {}).get("phase") in ("Pending", "Running")
-                       and not any(r.get("kind") == "Job" for r in p["metadata"].get("ownerReferences") or [])]
+            pending = store.select(PODS, lambda p: p.get("status", {}).get("phase") in ("Pending", "Running")
+                                   and not any(r.get("kind") == "Job"
+                                               for r in p["metadata"].get("ownerReferences") or []))
             if not pending:
                 return
             nodes, _ = store.list(NODES)

@@ -9,12 +9,12 @@ other manager owns them, as in the real field manager.
 
 from __future__ import annotations
 
-import copy
 import datetime
 import json
 
 from .errors import ApiError
 from .merge import ListSemantics, item_key
+from .store import clone
 
 _SERVER_METADATA = {"name", "namespace", "uid", "resourceVersion", "generation", "creationTimestamp",
                     "managedFields", "deletionTimestamp", "deletionGracePeriodSeconds", "selfLink", "generateName"}
@@ -98,7 +98,7 @@ def readable(path: tuple) -> str:
 
 
 def _entries(obj: dict) -> list:
-    return copy.deepcopy((obj.get("metadata") or {}).get("managedFields") or [])
+    return clone((obj.get("metadata") or {}).get("managedFields") or [])
 
 
 def _entry(manager, operation, api_version, paths, subresource):
@@ -197,29 +197,29 @@ def _delete_in_list(items, path, lists, fields):
 
 def _merge_applied(live, applied, lists, path=()):
     if isinstance(applied, dict) and isinstance(live, dict):
-        result = copy.deepcopy(live)
+        result = clone(live)
         for key, value in applied.items():
             result[key] = _merge_applied(live.get(key), value, lists, path + (key,))
         return result
     if isinstance(applied, list) and isinstance(live, list):
         list_type, keys = lists.of(path)
         if list_type == "map" and keys:
-            result = copy.deepcopy(live)
+            result = clone(live)
             for item in applied:
                 index = next((i for i, cur in enumerate(result) if item_key(cur, keys) == item_key(item, keys)),
                              None)
                 if index is None:
-                    result.append(copy.deepcopy(item))
+                    result.append(clone(item))
                 else:
                     result[index] = _merge_applied(result[index], item, lists, path)
             return result
         if list_type == "set":
-            result = copy.deepcopy(live)
+            result = clone(live)
             for item in applied:
                 if item not in result:
-                    result.append(copy.deepcopy(item))
+                    result.append(clone(item))
             return result
-    return copy.deepcopy(applied)
+    return clone(applied)
 
 
 def server_side_apply(live: dict | None, applied: dict, manager: str, force: bool, lists: ListSemantics,
@@ -228,7 +228,7 @@ def server_side_apply(live: dict | None, applied: dict, manager: str, force: boo
     api_version = applied.get("apiVersion", "")
     applied_leaves = leaves(_tracked(applied, subresource), lists)
     if live is None:
-        obj = copy.deepcopy(applied)
+        obj = clone(applied)
         obj.setdefault("metadata", {})["managedFields"] = _upsert([], manager, "Apply", api_version,
                                                                   set(applied_leaves), subresource)
         return obj
@@ -247,7 +247,7 @@ def server_side_apply(live: dict | None, applied: dict, manager: str, force: boo
                 conflicts.append((entry["manager"], readable(path)))
     if conflicts and not force:
         raise ApiError.apply_conflict(sorted(set(conflicts)))
-    obj = copy.deepcopy(live)
+    obj = clone(live)
     others = set()
     new_entries = []
     for entry in entries:

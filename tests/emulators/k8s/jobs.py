@@ -12,7 +12,6 @@ code or a DisruptionTarget condition such as a Spot eviction) on some or all att
 
 from __future__ import annotations
 
-import copy
 import dataclasses
 import fnmatch
 import time
@@ -20,6 +19,7 @@ import time
 from . import scheduling
 from .fieldmanager import now_rfc3339
 from .selectors import selector_object_match
+from .store import clone
 
 JOBS = ("batch", "jobs")
 PODS = ("", "pods")
@@ -119,6 +119,8 @@ class JobController:
         self.retry_at: dict = {}       # (job uid, index) -> monotonic time a replacement pod may start
         self.finished_at: dict = {}    # job uid -> monotonic time it finished (for the TTL controller)
         self.attempts: dict = {}       # (job uid, index) -> pods started so far (ignored failures included)
+        self.failures: dict = {}       # (job uid, index) -> counted failures (the job-index-failure-count)
+        self.burst: dict = {}          # job uid -> size of the next pod creation batch (slow start: 1, 2, 4, ...)
 
     # -- behaviour ------------------------------------------------------------------------------------------------
     def behaviour(self, job) -> JobBehaviour:
@@ -129,22 +131,43 @@ class JobController:
 
     # -- main loop ------------------------------------------------------------------------------------------------
     def reconcile(self, now: float) -> None:
+        # no lock across a sync: each write takes it, so API requests are served in between; status writes
+        # re-read the Job so that a concurrent spec change is never overwritten
         with self.store.lock:
             jobs, _ = self.store.list(JOBS)
+            self._release_orphans({j["metadata"]["uid"] for j in jobs})
             if not jobs:
                 return
             nodes, _ = self.store.list(NODES)
             usage = self._usage(nodes)
-            for job in jobs:
-                if job["metadata"].get("deletionTimestamp"):
-                    continue
-                self._sync(job, now, nodes, usage)
+        for listed in jobs:
+            meta = listed["metadata"]
+            job = self.store.get(JOBS, meta["namespace"], meta["name"])
+            if job is None or job["metadata"]["uid"] != meta["uid"] or job["metadata"].get("deletionTimestamp"):
+                continue
+            self._sync(job, now, nodes, usage)
+
+    def _release_orphans(self, job_uids) -> None:
+        """Drops the tracking finalizer of pods whose Job is gone, so their deletion can complete."""
+        def orphan(pod):
+            meta = pod["metadata"]
+            return TRACKING in (meta.get("finalizers") or []) and not any(
+                r.get("kind") == "Job" and r.get("uid") in job_uids for r in meta.get("ownerReferences") or [])
+
+        for pod in self.store.select(PODS, orphan):
+            meta = pod["metadata"]
+            meta["finalizers"] = [f for f in meta["finalizers"] if f != TRACKING]
+            self.runtime.pop(meta["uid"], None)
+            if meta.get("deletionTimestamp") and not meta["finalizers"]:
+                self.store.remove(PODS, meta["namespace"], meta["name"])
+            else:
+                self.cluster.controller_update(PODS, pod, "kube-controller-manager")
 
     def _usage(self, nodes) -> dict:
         usage: dict = {}
         if not nodes:
             return usage
-        pods, _ = self.store.list(PODS)
+        pods = self.store.select(PODS, lambda p: p.get("status", {}).get("phase") in ("Pending", "Running"))
         for pod in pods:
             node = pod.get("spec", {}).get("nodeName")
             if node and pod.get("status", {}).get("phase") in ("Pending", "Running"):
@@ -153,18 +176,23 @@ class JobController:
         return usage
 
     def _pods(self, job) -> list:
+        """The job's pods still of interest: not finished, or finished but not yet counted (tracking finalizer)."""
         uid = job["metadata"]["uid"]
         pods = []
         for key, ns, name in self.store.dependents(uid):
-            if key == PODS:
-                pod = self.store.get(PODS, ns, name)
-                if pod is not None:
-                    pods.append(pod)
+            if key != PODS:
+                continue
+            pod = self.store.peek(PODS, ns, name)
+            if pod is None:
+                continue
+            if self._terminal(pod) and TRACKING not in (pod["metadata"].get("finalizers") or []):
+                continue
+            pods.append(self.store.get(PODS, ns, name))
         return pods
 
     def _sync(self, job, now, nodes, usage) -> None:
-        spec, status = job["spec"], copy.deepcopy(job.get("status") or {})
-        before = copy.deepcopy(status)
+        spec, status = job["spec"], clone(job.get("status") or {})
+        before = clone(status)
         pods = self._pods(job)
         behaviour = self.behaviour(job)
         indexed = spec.get("completionMode") == "Indexed"
@@ -173,7 +201,9 @@ class JobController:
 
         if finished(job):
             self._terminate(pods, [p for p in pods if not self._terminal(p)])
-            self._account(job, pods, status, now)  # drop tracking finalizers of late pods
+            dirty: set = set()
+            self._account(job, [p for p in pods if self._terminal(p)], status, now, dirty)  # late pods
+            self._write_pods(pods, dirty)
             self._save(job, status, before)
             return
 
@@ -195,10 +225,10 @@ class JobController:
             self.cluster.job_started[job["metadata"]["uid"]] = now
         started = self.cluster.job_started.setdefault(job["metadata"]["uid"], now)
 
-        for pod in pods:
-            self._kubelet(job, pod, behaviour, now, nodes, usage)
-        pods = self._pods(job)
-        failure = self._account(job, pods, status, now)
+        dirty = {p["metadata"]["uid"] for p in pods if self._kubelet(job, p, behaviour, now, nodes, usage)}
+        failure = self._account(job, pods, status, now, dirty)
+        self._write_pods(pods, dirty)
+        pods = [p for p in pods if not (self._terminal(p) and TRACKING not in p["metadata"].get("finalizers", []))]
 
         completed = expand(status.get("completedIndexes")) if indexed else set()
         failed_indexes = expand(status.get("failedIndexes")) if indexed else set()
@@ -263,10 +293,13 @@ class JobController:
         spec = job["spec"]
         parallelism = spec.get("parallelism", 1)
         active = [p for p in pods if not self._terminal(p)]
-        room = parallelism - len(active)
+        uid = job["metadata"]["uid"]
+        # like the real controller, pods are created in batches that double while creation succeeds
+        batch = self.burst.get(uid, 1)
+        room = min(parallelism - len(active), batch)
         if room <= 0:
             return
-        uid = job["metadata"]["uid"]
+        self.burst[uid] = min(batch * 2, 500)
         if spec.get("completionMode") == "Indexed":
             busy = {int(p["metadata"]["annotations"][INDEX_LABEL]) for p in active}
             for index in range(spec["completions"]):
@@ -289,7 +322,7 @@ class JobController:
 
     def _create_pod(self, job, index, pods) -> None:
         meta, spec = job["metadata"], job["spec"]
-        template = copy.deepcopy(spec["template"])
+        template = clone(spec["template"])
         labels = dict((template.get("metadata") or {}).get("labels") or {})
         annotations = dict((template.get("metadata") or {}).get("annotations") or {})
         pod_spec = template["spec"]
@@ -299,8 +332,7 @@ class JobController:
             annotations[INDEX_LABEL] = str(index)
             prefix = f"{meta['name']}-{index}-"
             if spec.get("backoffLimitPerIndex") is not None:
-                failures = self._index_failures(pods).get(index, 0)
-                annotations[FAILURES_ANNOTATION] = str(failures)
+                annotations[FAILURES_ANNOTATION] = str(self.failures.get((meta["uid"], index), 0))
             pod_spec.setdefault("hostname", f"{meta['name']}-{index}")
             for field in ("initContainers", "containers"):
                 for container in pod_spec.get(field) or []:
@@ -319,22 +351,10 @@ class JobController:
                "status": {"phase": "Pending", "qosClass": "BestEffort"}}
         self.cluster.controller_create(PODS, pod, "kube-controller-manager")
 
-    def _index_failures(self, pods) -> dict:
-        counts: dict = {}
-        for pod in pods:
-            ann = pod["metadata"].get("annotations") or {}
-            if INDEX_LABEL not in ann:
-                continue
-            index = int(ann[INDEX_LABEL])
-            base = int(ann.get(FAILURES_ANNOTATION, 0))
-            failed = 1 if pod.get("status", {}).get("phase") == "Failed" and not ann.get("emulator/ignored") else 0
-            counts[index] = max(counts.get(index, 0), base + failed)
-        return counts
-
-    def _kubelet(self, job, pod, behaviour, now, nodes, usage) -> None:
-        """Advances one pod: schedule, run, finish (success, failure or disruption)."""
+    def _kubelet(self, job, pod, behaviour, now, nodes, usage) -> bool:
+        """Advances one pod in place (schedule, run, finish); True when it changed. The caller writes it."""
         if self._terminal(pod):
-            return
+            return False
         meta, spec, status = pod["metadata"], pod["spec"], pod["status"]
         uid = meta["uid"]
         config = self.cluster.config
@@ -345,11 +365,10 @@ class JobController:
             if node is None:
                 cond = {"type": "PodScheduled", "status": "False", "reason": "Unschedulable", "message": message,
                         "lastProbeTime": None, "lastTransitionTime": now_rfc3339()}
-                if status.get("conditions") != [cond] and (status.get("conditions") or [{}])[0].get("message") != \
-                        message:
+                if (status.get("conditions") or [{}])[0].get("message") != message:
                     status["conditions"] = [cond]
-                    self.cluster.controller_status(PODS, pod, "default-scheduler")
-                return
+                    return True
+                return False
             spec["nodeName"] = node
             for name, amount in scheduling.requests(spec).items():
                 usage.setdefault(node, {})[name] = usage.get(node, {}).get(name, 0.0) + amount
@@ -367,10 +386,7 @@ class JobController:
             self.runtime[uid] = state
             status["conditions"] = [{"type": "PodScheduled", "status": "True", "lastProbeTime": None,
                                      "lastTransitionTime": now_rfc3339()}]
-            self.cluster.controller_update(PODS, pod, "default-scheduler")
-            pod = self.store.get(PODS, meta["namespace"], meta["name"])
-            meta, spec, status = pod["metadata"], pod["spec"], pod["status"]
-            changed = False
+            changed = True
         if state is None:   # pod created before a restart of the controller: run it now
             state = {"start": now, "end": now + config.pod_duration, "exit": 0, "disruption": False,
                      "container": None}
@@ -428,8 +444,7 @@ class JobController:
                         "startedAt": cs["state"].get("running", {}).get("startedAt"), "finishedAt": ended}})
                 self.runtime.pop(uid, None)
                 changed = True
-        if changed:
-            self.cluster.controller_status(PODS, pod, "kubelet")
+        return changed
 
     @staticmethod
     def _image(spec, name):
@@ -464,7 +479,13 @@ class JobController:
                                     f"{pattern['type']} matching {rule['action']} rule at index {i}"
         return None
 
-    def _account(self, job, pods, status, now):
+    def _write_pods(self, pods, dirty) -> None:
+        for pod in pods:
+            if pod["metadata"]["uid"] in dirty and self.store.peek(PODS, pod["metadata"]["namespace"],
+                                                                    pod["metadata"]["name"]) is not None:
+                self.cluster.controller_update(PODS, pod, "kubelet")
+
+    def _account(self, job, pods, status, now, dirty):
         """Counts pods that ended and drops their tracking finalizer; returns a job failure (reason, message)."""
         spec = job["spec"]
         indexed = spec.get("completionMode") == "Indexed"
@@ -472,7 +493,7 @@ class JobController:
         completed = expand(status.get("completedIndexes"))
         failed_indexes = expand(status.get("failedIndexes"))
         failure = None
-        counts = self._index_failures(pods)
+        uid = job["metadata"]["uid"]
         for pod in sorted(pods, key=lambda p: p["metadata"]["name"]):
             meta = pod["metadata"]
             if TRACKING not in (meta.get("finalizers") or []) or not self._terminal(pod):
@@ -488,18 +509,17 @@ class JobController:
             else:
                 match = self._rule_for(job, pod)
                 action = match[1]["action"] if match else "Count"
-                if action == "Ignore":
-                    meta.setdefault("annotations", {})["emulator/ignored"] = "true"
-                else:
+                if action != "Ignore":
                     status["failed"] = status.get("failed", 0) + 1
-                    self.retry_at[(job["metadata"]["uid"], index)] = now + self.cluster.config.job_backoff
+                    self.retry_at[(uid, index)] = now + self.cluster.config.job_backoff
+                    self.failures[(uid, index)] = self.failures.get((uid, index), 0) + 1
                 if action == "FailJob" and failure is None and not finished(job):
                     failure = ("PodFailurePolicy", match[2])
                 elif indexed and per_index is not None and action in ("FailIndex", "Count"):
-                    if action == "FailIndex" or counts.get(index, 0) > per_index:
+                    if action == "FailIndex" or self.failures[(uid, index)] > per_index:
                         failed_indexes.add(index)
             meta["finalizers"] = [f for f in meta["finalizers"] if f != TRACKING]
-            self.cluster.controller_update(PODS, pod, "kube-controller-manager")
+            dirty.add(meta["uid"])
         if indexed:
             status["completedIndexes"] = compress(completed)
             if per_index is not None:
@@ -510,10 +530,16 @@ class JobController:
         for field in ("active", "succeeded", "failed"):   # omitempty in the Go type
             if status.get(field) == 0:
                 status.pop(field)
-        if status != before:
-            new = copy.deepcopy(job)
+        if status == before:
+            return
+        with self.store.lock:
+            meta = job["metadata"]
+            current = self.store.get(JOBS, meta["namespace"], meta["name"])
+            if current is None or current["metadata"]["uid"] != meta["uid"]:
+                return
+            new = clone(current)
             new["status"] = status
-            self.cluster.controller_status(JOBS, new, "kube-controller-manager", old=job)
+            self.cluster.controller_status(JOBS, new, "kube-controller-manager", old=current)
 
 
 class TtlController:

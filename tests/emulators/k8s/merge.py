@@ -7,9 +7,9 @@ env, volumes ... by name; volumeMounts by mountPath; conditions by type ...), fo
 
 from __future__ import annotations
 
-import copy
 
 from .errors import ApiError
+from .store import clone
 
 _CONTAINER_LISTS = {"containers", "initContainers", "ephemeralContainers"}
 
@@ -106,8 +106,8 @@ def item_key(item, keys):
 # -- JSON merge patch -------------------------------------------------------------------------------------------
 def json_merge_patch(target, patch):
     if not isinstance(patch, dict):
-        return copy.deepcopy(patch)
-    result = copy.deepcopy(target) if isinstance(target, dict) else {}
+        return clone(patch)
+    result = clone(target) if isinstance(target, dict) else {}
     for key, value in patch.items():
         if value is None:
             result.pop(key, None)
@@ -123,7 +123,7 @@ def json_patch(target, operations):
     if not isinstance(operations, list):
         raise ApiError.bad_request("json: cannot unmarshal object into Go value of type jsonpatch.Patch")
     try:
-        return jsonpatch.JsonPatch(operations).apply(copy.deepcopy(target))
+        return jsonpatch.JsonPatch(operations).apply(clone(target))
     except (jsonpatch.JsonPatchException, jsonpatch.JsonPointerException, KeyError, IndexError, TypeError) as exc:
         raise ApiError(422, "Invalid", f"the server rejected our request due to an error in our request: {exc}") \
             from exc
@@ -141,7 +141,7 @@ def _clean(value):
                 and v is not None}
     if isinstance(value, list):
         return [_clean(v) for v in value if not (isinstance(v, dict) and v.get("$patch") == "delete")]
-    return copy.deepcopy(value)
+    return clone(value)
 
 
 def strategic_merge_patch(original, patch, lists: ListSemantics, path: tuple = ()):
@@ -154,7 +154,7 @@ def strategic_merge_patch(original, patch, lists: ListSemantics, path: tuple = (
         return _clean({k: v for k, v in patch.items() if k != "$patch"})
     if directive == "delete":
         return None
-    result = copy.deepcopy(original)
+    result = clone(original)
     for key, value in patch.items():
         if key in _DIRECTIVES or key.startswith("$setElementOrder/"):
             continue
@@ -175,7 +175,7 @@ def strategic_merge_patch(original, patch, lists: ListSemantics, path: tuple = (
         elif isinstance(value, list):
             result[key] = _merge_list(result.get(key), value, lists, sub)
         else:
-            result[key] = copy.deepcopy(value)
+            result[key] = clone(value)
     retain = patch.get("$retainKeys")
     if retain is not None:
         result = {k: v for k, v in result.items() if k in retain}
@@ -186,11 +186,11 @@ def _merge_list(original, patch, lists, path):
     if any(isinstance(item, dict) and item.get("$patch") == "replace" for item in patch):
         return _clean([i for i in patch if not (isinstance(i, dict) and i.get("$patch") == "replace")])
     list_type, keys = lists.of(path)
-    original = copy.deepcopy(original) if isinstance(original, list) else []
+    original = clone(original) if isinstance(original, list) else []
     if list_type == "set":
         for item in patch:
             if item not in original:
-                original.append(copy.deepcopy(item))
+                original.append(clone(item))
         return original
     if list_type != "map" or not keys:
         return _clean(patch)

@@ -61,6 +61,7 @@ class _Handler(BaseHTTPRequestHandler):
             status, payload = emulator.control(self.command, parsed.path, body)
             return self._send(status, payload)
         response = emulator.cluster.api.handle(Request(self.command, parsed.path, query, headers, body))
+        entry["duration"] = round(time.time() - entry["time"], 4)
         entry["status"] = response.status
         entry["watch"] = response.stream is not None
         emulator.log(entry)

@@ -7,9 +7,14 @@ bounded; a watch that resumes from a version older than the history gets 410 Gon
 from __future__ import annotations
 
 import collections
-import copy
 import dataclasses
+import json
 import threading
+
+
+def clone(obj):
+    """A deep copy of JSON-shaped data (several times faster than copy.deepcopy on API objects)."""
+    return json.loads(json.dumps(obj, default=str))
 
 
 @dataclasses.dataclass
@@ -46,7 +51,7 @@ class Store:
     def get(self, key, namespace, name):
         with self.lock:
             obj = self._objects[key].get((namespace, name))
-            return copy.deepcopy(obj) if obj is not None else None
+            return clone(obj) if obj is not None else None
 
     def peek(self, key, namespace, name):
         """The stored object itself (no copy): for controllers that only read under the lock."""
@@ -54,9 +59,14 @@ class Store:
 
     def list(self, key, namespace=None) -> tuple:
         with self.lock:
-            items = [copy.deepcopy(o) for (ns, _), o in sorted(self._objects[key].items(), key=lambda kv: kv[0])
+            items = [clone(o) for (ns, _), o in sorted(self._objects[key].items(), key=lambda kv: kv[0])
                      if namespace is None or ns == namespace]
             return items, self._rv
+
+    def select(self, key, predicate) -> list:
+        """Copies of the objects of ``key`` for which ``predicate(obj)`` holds (the predicate sees the original)."""
+        with self.lock:
+            return [clone(o) for o in self._objects[key].values() if predicate(o)]
 
     def keys(self) -> list:
         with self.lock:
@@ -83,11 +93,11 @@ class Store:
                     del self._owners[owner["uid"]]
 
     def _emit(self, key, namespace, etype, obj, old):
-        self._events.append(Event(self._rv, key, namespace, etype, copy.deepcopy(obj),
-                                  copy.deepcopy(old) if old is not None else None))
+        # stored objects are never mutated in place (writes replace them), so events may share them
+        self._events.append(Event(self._rv, key, namespace, etype, obj, old))
         self.changed.notify_all()
 
-    def put(self, key, obj, old=None) -> dict:
+    def put(self, key, obj, old=None, result=True) -> dict | None:
         """Creates or replaces ``obj``; sets its resourceVersion; returns a copy of what is stored."""
         with self.lock:
             meta = obj["metadata"]
@@ -95,13 +105,13 @@ class Store:
             previous = self._objects[key].get(ident)
             self._rv += 1
             meta["resourceVersion"] = str(self._rv)
-            stored = copy.deepcopy(obj)
+            stored = clone(obj)
             if previous is not None:
                 self._index(key, previous, False)
             self._objects[key][ident] = stored
             self._index(key, stored, True)
             self._emit(key, ident[0], "MODIFIED" if previous is not None else "ADDED", stored, previous)
-            return copy.deepcopy(stored)
+            return clone(stored) if result else None
 
     def remove(self, key, namespace, name) -> dict | None:
         with self.lock:
@@ -110,10 +120,10 @@ class Store:
                 return None
             self._index(key, obj, False)
             self._rv += 1
-            final = copy.deepcopy(obj)
+            final = clone(obj)
             final["metadata"]["resourceVersion"] = str(self._rv)
             self._emit(key, namespace, "DELETED", final, obj)
-            return copy.deepcopy(final)
+            return clone(final)
 
     def drop_resource(self, key) -> None:
         """Removes every object of a group/resource (a deleted CRD's custom resources)."""

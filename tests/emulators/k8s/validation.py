@@ -331,6 +331,12 @@ def _builtin_validator(version: str, kind: str, api_version: str):
     return jsonschema.Draft202012Validator(schema, registry=Resource.from_contents(schema) @ registry)
 
 
+def warm_up(version: str, kinds) -> None:
+    """Loads the strict schemas of ``kinds`` ((kind, apiVersion) pairs) now rather than on a first request."""
+    for kind, api_version in kinds:
+        _builtin_validator(version, kind, api_version)
+
+
 def strict_builtin(obj: dict, version: str, field_validation: str) -> list:
     """Schema-checks ``obj`` in place; returns warnings. Unknown fields are dropped (or 400 with Strict)."""
     validator = _builtin_validator(version, obj.get("kind", ""), obj.get("apiVersion", ""))
