@@ -28,6 +28,10 @@ def parse_taint(text):
     return np.parse_taint(text, where="parse_taint")
 
 
+def taint_toleration(taint):
+    return np.toleration(np.parse_taint(taint, where="taint_toleration"))
+
+
 def node_pool_tolerations(node_pools, name):
     return np.pool_tolerations(np.get_pool(node_pools, name, option="pool"))
 
@@ -62,5 +66,5 @@ def node_pools_gpu(node_pools):
 class FilterModule(object):
     def filters(self):
         return {f.__name__: _wrap(f) for f in (
-            parse_taint, node_pool_tolerations, node_pools_tolerations, node_pool_node_selector, node_pool_labels,
+            parse_taint, taint_toleration, node_pool_tolerations, node_pools_tolerations, node_pool_node_selector, node_pool_labels,
             node_pool_gpu_resource, node_pools_device_plugin_config, node_pools_gpu)}

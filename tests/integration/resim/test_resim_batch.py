@@ -17,32 +17,13 @@ from ansible_collections.azure_robotics.stack.plugins.modules.resim_batch import
 from emulators.k8s import Failure, JobBehaviour
 from support.modules import run_module
 from support.paths import ARTIFACTS
+from support.resim import NODE_POOLS, with_claims
 from support.waiting import wait_until
-
-NODE_POOLS = {
-    "gpu": {"vm_size": "Standard_NV36ads_A10_v5", "priority": "Spot", "eviction_policy": "Delete",
-            "node_taints": ["nvidia.com/gpu:NoSchedule", "kubernetes.azure.com/scalesetpriority=spot:NoSchedule"],
-            "node_labels": {"accelerator": "nvidia"}, "min_count": 1, "max_count": 1, "gpu_driver": "Install",
-            "gpu_sharing": {"strategy": "time-slicing", "replicas": 4}},
-}
-
 
 @pytest.fixture
 def cluster(k8s_emulator):
     """The emulator with the namespace and the bound input/output claims resim_cluster would create."""
-    core = kubernetes.client.CoreV1Api(k8s_emulator.api_client())
-    core.create_namespace({"metadata": {"name": "resim"}})
-    for name, mode in (("resim-input", "ReadOnlyMany"), ("resim-output", "ReadWriteMany")):
-        core.create_persistent_volume({"metadata": {"name": f"pv-{name}"}, "spec": {
-            "capacity": {"storage": "4096Gi"}, "accessModes": [mode], "storageClassName": "azureblob-fuse-premium",
-            "csi": {"driver": "blob.csi.azure.com", "volumeHandle": f"acct_{name}"}}})
-        core.create_namespaced_persistent_volume_claim("resim", {"metadata": {"name": name}, "spec": {
-            "accessModes": [mode], "storageClassName": "azureblob-fuse-premium", "volumeName": f"pv-{name}",
-            "resources": {"requests": {"storage": "4096Gi"}}}})
-    wait_until(lambda: all(c.status.phase == "Bound" for c in core.list_namespaced_persistent_volume_claim(
-        "resim").items), 10, message="claims to bind")
-    k8s_emulator.clear_requests()
-    return k8s_emulator
+    return with_claims(k8s_emulator)
 
 
 def args(cluster, **extra):
