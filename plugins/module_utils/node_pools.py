@@ -54,7 +54,7 @@ def _qualified_name(key):
     """Kubernetes qualified name: [DNS-subdomain prefix/]name, name <= 63 characters."""
     if not isinstance(key, str) or not key:
         return False
-    prefix, _, name = key.rpartition("/")
+    prefix, _sep, name = key.rpartition("/")
     if prefix and (len(prefix) > 253 or not _DNS_SUBDOMAIN.match(prefix)):
         return False
     return len(name) <= 63 and bool(_NAME_PART.match(name))
@@ -73,7 +73,7 @@ def parse_taint(text, where="node_taints"):
     else:
         if not isinstance(text, str) or ":" not in text:
             raise NodePoolError("%s: taint %r must look like key=value:Effect or key:Effect" % (where, text))
-        head, _, effect = text.rpartition(":")
+        head, _sep, effect = text.rpartition(":")
         key, sep, value = head.partition("=")
         taint = {"key": key, "effect": effect}
         if sep and value:

@@ -15,8 +15,8 @@ version_added: 0.1.0
 description:
   - Generates a container SAS with the given permissions and expiry and returns it in RV(sas_token).
   - By default a user delegation SAS, signed with a delegation key that storage hands out to the module's Entra
-    identity (which needs the C(Storage Blob Delegator) role, or a data role, on the account): no account key is
-    read or stored. An account-key SAS is available for accounts that allow shared keys.
+    identity (which needs the C(Storage Blob Delegator) role, or a data role, on the account), so no account key
+    is read or stored. An account-key SAS is available for accounts that allow shared keys.
   - The token is a secret. Run the task with C(no_log) and store the token only where it is used, for example in a
     Kubernetes Secret (the P(azure_robotics.stack.resim_cluster#role) role does both).
   - Nothing in Azure changes, so the module always reports C(changed=false). The expiry is checked before any

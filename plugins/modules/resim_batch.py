@@ -21,7 +21,7 @@ description:
     therefore needs C(/bin/sh), C(expr), C(cut) and C(mkdir).
   - GPU requests, node selector and tolerations come from the node pool O(node_pool) in the O(node_pools)
     declaration, so they match the taints and time slicing of that pool.
-  - The batch is identified by O(batch_id): running the module again with the same id and options changes nothing
+  - The batch is identified by O(batch_id). Running the module again with the same id and options changes nothing
     and reports the batch's progress and per-index results. Changing what the tasks run under an existing id fails;
     O(parallelism) may change while the batch runs.
   - With O(retry_failed=true), once the batch has finished, the indexes that failed (and only those) run again as a
@@ -146,7 +146,7 @@ options:
     type: int
   fail_index_exit_codes:
     description:
-      - Exit codes meaning "this task cannot succeed" (for example a corrupt recording): the index fails at once,
+      - Exit codes meaning that the task cannot succeed (for example a corrupt recording). The index fails at once,
         without its retries. Pod disruptions (such as Spot evictions) never count as failures.
     type: list
     elements: int
@@ -204,8 +204,6 @@ attributes:
     details: The diff shows the Job manifests submitted (or that would be).
 notes:
   - The emulated cluster of the collection's tests runs this module unchanged; see C(tests/emulators/k8s/CONTRACT.md).
-seealso:
-  - role: azure_robotics.stack.resim_cluster
 """
 
 EXAMPLES = r"""
@@ -401,9 +399,8 @@ def main():
     except (KubeConnectionError, BatchError) as exc:
         module.fail_json(msg=str(exc))
     if module._diff and result.get("manifests"):
-        result["diff"] = {"before": "", "after": "\n".join(json.dumps(m, indent=2, sort_keys=True)
-                                                            for m in result["manifests"]),
-                          "after_header": ", ".join(result["submitted"])}
+        after = "\n".join(json.dumps(m, indent=2, sort_keys=True) for m in result["manifests"])
+        result["diff"] = {"before": "", "after": after, "after_header": ", ".join(result["submitted"])}
     module.exit_json(batch_id=spec["batch_id"], namespace=spec["namespace"], **result)
 
 

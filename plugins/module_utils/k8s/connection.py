@@ -52,7 +52,7 @@ def api_client(params, user_agent, warn=None):
                 kubernetes.config.load_kube_config(client_configuration=configuration)
     except (kubernetes.config.ConfigException, OSError, TypeError, ValueError) as exc:
         raise KubeConnectionError("cannot configure access to the Kubernetes API (%s): set kubeconfig (or "
-                               "K8S_AUTH_KUBECONFIG), or host and api_key" % exc)
+                                  "K8S_AUTH_KUBECONFIG), or host and api_key" % exc)
     if params.get("host"):
         configuration.host = params["host"].rstrip("/")
     if params.get("api_key"):

@@ -124,14 +124,14 @@ class Batch:
 
     def create_record(self, attempts):
         name = rs.record_name(self.spec["batch_id"])
-        return self._call("create", "ConfigMap %s/%s" % (self.ns, name), self.core.create_namespaced_config_map, self.ns,
-                   self._record_body(attempts), idempotent=False)
+        return self._call("create", "ConfigMap %s/%s" % (self.ns, name), self.core.create_namespaced_config_map,
+                          self.ns, self._record_body(attempts), idempotent=False)
 
     def update_record(self, record, attempts):
         name = rs.record_name(self.spec["batch_id"])
         body = self._record_body(attempts, record["object"]["metadata"]["resourceVersion"])
-        return self._call("update", "ConfigMap %s/%s" % (self.ns, name), self.core.replace_namespaced_config_map, name,
-                   self.ns, body)
+        return self._call("update", "ConfigMap %s/%s" % (self.ns, name), self.core.replace_namespaced_config_map,
+                          name, self.ns, body)
 
     # -- claims ---------------------------------------------------------------------------------------------------
     def check_claims(self):
@@ -201,7 +201,7 @@ class Batch:
             if wait and not self.check_mode and not all(o.get("finished", True) for o in outcomes):
                 jobs[-1] = self.wait_for(attempts, jobs, deadline)
                 outcomes = self.outcomes(attempts, jobs)
-            summary, _ = rs.summarize(self.spec, attempts, outcomes)
+            summary = rs.summarize(self.spec, attempts, outcomes)[0]
             if not (retry_failed and summary["finished"] and summary["failed_indexes"]):
                 break
             if len(attempts) >= max_attempts:
@@ -294,7 +294,7 @@ class Batch:
         return jobs[-1]
 
     def _report(self, attempts, jobs):
-        summary, _ = rs.summarize(self.spec, attempts, self.outcomes(attempts, jobs))
+        summary = rs.summarize(self.spec, attempts, self.outcomes(attempts, jobs))[0]
         snapshot = {"succeeded": summary["succeeded"], "failed": summary["failed"], "active": summary["active"],
                     "pending": summary["pending"], "attempt": len(attempts) - 1}
         if self.progress and {k: v for k, v in self.progress[-1].items() if k != "time"} == snapshot:

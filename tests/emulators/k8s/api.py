@@ -674,7 +674,7 @@ class Api:
 
     def _delete_collection(self, req, rtype, namespace) -> Response:
         dry_run = self._dry_run(req)
-        items, _ = self._selected(req, rtype, namespace)
+        items = self._selected(req, rtype, namespace)[0]
         if not dry_run:
             policy = req.q("propagationPolicy") or ("Orphan" if rtype.kind == "Job" else "Background")
             with self.store.lock:
@@ -716,9 +716,8 @@ class Api:
 
 def resource_type_for(obj: dict, registry) -> ResourceType | None:
     api_version = obj.get("apiVersion", "")
-    group, _, version = api_version.rpartition("/")
+    group, _sep, version = api_version.rpartition("/")
     for rtype in registry.all():
         if rtype.group == group and rtype.version == version and rtype.kind == obj.get("kind"):
             return rtype
     return None
-

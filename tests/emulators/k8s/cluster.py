@@ -177,7 +177,7 @@ class CrdController:
     def reconcile(self, now):
         store, registry = self.cluster.store, self.cluster.registry
         with store.lock:
-            crds, _ = store.list(CRDS)
+            crds = store.list(CRDS)[0]
             names = set()
             for crd in crds:
                 meta = crd["metadata"]
@@ -239,7 +239,7 @@ class NamespaceController:
     def reconcile(self, now):
         store = self.cluster.store
         with store.lock:
-            namespaces, _ = store.list(NAMESPACES)
+            namespaces = store.list(NAMESPACES)[0]
             for ns in namespaces:
                 meta = ns["metadata"]
                 if meta.get("deletionTimestamp"):
@@ -336,7 +336,7 @@ class WorkloadController:
         store = self.cluster.store
         with store.lock:
             for key in self.KEYS:
-                items, _ = store.list(key)
+                items = store.list(key)[0]
                 for obj in items:
                     meta = obj["metadata"]
                     status = obj.get("status") or {}
@@ -377,7 +377,7 @@ class WorkloadController:
                 "collisionCount": 0}
 
     def _daemonset(self, obj):
-        nodes, _ = self.cluster.store.list(NODES)
+        nodes = self.cluster.store.list(NODES)[0]
         pod_spec = obj["spec"].get("template", {}).get("spec", {})
         desired = sum(1 for n in nodes if place(pod_spec, [n], {})[0] is not None) if nodes else 1
         return {"observedGeneration": obj["metadata"]["generation"], "desiredNumberScheduled": desired,
@@ -400,7 +400,7 @@ class PodController:
                                                for r in p["metadata"].get("ownerReferences") or []))
             if not pending:
                 return
-            nodes, _ = store.list(NODES)
+            nodes = store.list(NODES)[0]
             for pod in pending:
                 self._advance(pod, now, nodes)
 
@@ -450,8 +450,8 @@ class VolumeController:
     def reconcile(self, now):
         store = self.cluster.store
         with store.lock:
-            pvs, _ = store.list(PVS)
-            claims, _ = store.list(PVCS)
+            pvs = store.list(PVS)[0]
+            claims = store.list(PVCS)[0]
             if not pvs and not claims:
                 return
             by_claim = {(c["metadata"]["namespace"], c["metadata"]["name"]): c for c in claims}
@@ -465,7 +465,7 @@ class VolumeController:
                 elif phase in (None, "Pending"):
                     pv.setdefault("status", {})["phase"] = "Available"
                     self.cluster.controller_status(PVS, pv, "kube-controller-manager")
-            pvs, _ = store.list(PVS)
+            pvs = store.list(PVS)[0]
             for claim in claims:
                 if claim.get("status", {}).get("phase") == "Bound" or claim["metadata"].get("deletionTimestamp"):
                     continue
@@ -540,7 +540,7 @@ class NodeController:
     def reconcile(self, now):
         store = self.cluster.store
         with store.lock:
-            nodes, _ = store.list(NODES)
+            nodes = store.list(NODES)[0]
             for node in nodes:
                 status = node.get("status") or {}
                 if any(c.get("type") == "Ready" for c in status.get("conditions") or []):

@@ -57,8 +57,8 @@ class ApiError(Exception):
         return cls(409, "AlreadyExists", f'{resource} "{name}" already exists', cls._details(name, rtype))
 
     @classmethod
-    def conflict(cls, rtype, name, why="the object has been modified; please apply your changes to the latest "
-                                      "version and try again"):
+    def conflict(cls, rtype, name, why=None):
+        why = why or "the object has been modified; please apply your changes to the latest version and try again"
         resource = f"{rtype.plural}.{rtype.group}" if rtype.group else rtype.plural
         return cls(409, "Conflict", f'Operation cannot be fulfilled on {resource} "{name}": {why}',
                    cls._details(name, rtype))
@@ -77,7 +77,7 @@ class ApiError(Exception):
     @classmethod
     def invalid(cls, rtype, name, causes):
         """causes: [(field, reason, message)] -> 422 Invalid, e.g. ('spec.replicas', 'FieldValueInvalid', ...)."""
-        parts = [f"{field}: {msg}" if field else msg for field, _, msg in causes]
+        parts = [f"{field}: {msg}" if field else msg for field, _reason, msg in causes]
         summary = parts[0] if len(parts) == 1 else "[" + ", ".join(parts) + "]"
         details = {"name": name, "kind": rtype.kind,
                    "causes": [{"reason": r, "message": m, "field": f} for f, r, m in causes]}

@@ -185,7 +185,7 @@ def _delete_in_list(items, path, lists, fields):
             items.remove(value)
         return
     wanted = json.loads(head[2:])
-    _, keys = lists.of(fields)
+    keys = lists.of(fields)[1]
     for index, item in enumerate(items):
         if isinstance(item, dict) and dict(zip(keys, item_key(item, keys))) == wanted:
             if rest == (".",):

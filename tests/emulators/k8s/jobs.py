@@ -134,11 +134,11 @@ class JobController:
         # no lock across a sync: each write takes it, so API requests are served in between; status writes
         # re-read the Job so that a concurrent spec change is never overwritten
         with self.store.lock:
-            jobs, _ = self.store.list(JOBS)
+            jobs = self.store.list(JOBS)[0]
             self._release_orphans({j["metadata"]["uid"] for j in jobs})
             if not jobs:
                 return
-            nodes, _ = self.store.list(NODES)
+            nodes = self.store.list(NODES)[0]
             usage = self._usage(nodes)
         for listed in jobs:
             meta = listed["metadata"]
@@ -317,7 +317,7 @@ class JobController:
             wanted = min(room, max(0, remaining - len(active)))
             if self.retry_at.get((uid, None), 0) > now:
                 return
-            for _ in range(wanted):
+            for _pod in range(wanted):
                 self._create_pod(job, None, pods)
 
     def _create_pod(self, job, index, pods) -> None:
@@ -481,8 +481,8 @@ class JobController:
 
     def _write_pods(self, pods, dirty) -> None:
         for pod in pods:
-            if pod["metadata"]["uid"] in dirty and self.store.peek(PODS, pod["metadata"]["namespace"],
-                                                                    pod["metadata"]["name"]) is not None:
+            meta = pod["metadata"]
+            if meta["uid"] in dirty and self.store.peek(PODS, meta["namespace"], meta["name"]) is not None:
                 self.cluster.controller_update(PODS, pod, "kubelet")
 
     def _account(self, job, pods, status, now, dirty):
@@ -554,7 +554,7 @@ class TtlController:
     def reconcile(self, now: float) -> None:
         store = self.cluster.store
         with store.lock:
-            items, _ = store.list(JOBS)
+            items = store.list(JOBS)[0]
             for job in items:
                 ttl = job["spec"].get("ttlSecondsAfterFinished")
                 if ttl is None or not finished(job):

@@ -59,7 +59,7 @@ class Store:
 
     def list(self, key, namespace=None) -> tuple:
         with self.lock:
-            items = [clone(o) for (ns, _), o in sorted(self._objects[key].items(), key=lambda kv: kv[0])
+            items = [clone(o) for (ns, _name), o in sorted(self._objects[key].items(), key=lambda kv: kv[0])
                      if namespace is None or ns == namespace]
             return items, self._rv
 

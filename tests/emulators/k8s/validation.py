@@ -308,7 +308,7 @@ def semantic(obj: dict) -> list:
 # -- built-in schemas (kubernetes-validate) -------------------------------------------------------------------------
 @functools.lru_cache(maxsize=None)
 def _definitions(version: str):
-    import importlib.resources as resources
+    from importlib import resources
 
     from referencing import Registry, Resource
 

@@ -237,7 +237,7 @@ def test_watch_streams_events_and_resumes(kube, core):
     core.patch_namespaced_config_map("w1", ns, {"data": {"x": "1"}})
     core.delete_namespaced_config_map("w1", ns)
     thread.join(15)
-    assert [(t, n) for t, n, _ in events] == [("ADDED", "w1"), ("MODIFIED", "w1"), ("DELETED", "w1")]
+    assert [(t, n) for t, n, _version in events] == [("ADDED", "w1"), ("MODIFIED", "w1"), ("DELETED", "w1")]
     # resuming after the first event replays only what followed
     resumed = []
     w = kubernetes.watch.Watch()

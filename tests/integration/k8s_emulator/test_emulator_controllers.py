@@ -48,8 +48,11 @@ def conditions(j):
 
 
 def finished(batch, name, ns="default", timeout=20):
-    return wait_until(lambda: (lambda j: j if {"Complete", "Failed"} & set(conditions(j)) else None)(
-        batch.read_namespaced_job(name, ns)), timeout, message=f"job {name} to finish")
+    def done():
+        job_ = batch.read_namespaced_job(name, ns)
+        return job_ if {"Complete", "Failed"} & set(conditions(job_)) else None
+
+    return wait_until(done, timeout, message=f"job {name} to finish")
 
 
 def test_request_log_records_what_clients_sent(k8s_emulator, core):
@@ -190,9 +193,12 @@ def test_scheduling_honours_taints_selectors_and_gpu_capacity(k8s_emulator, batc
     untolerated = job("no-toleration", completions=1)
     untolerated["spec"]["template"]["spec"] = gpu_pod
     batch.create_namespaced_job("default", untolerated)
-    pending = wait_until(lambda: [p for p in core.list_namespaced_pod("default",
-                                                                       label_selector="job-name=no-toleration").items
-                                  if p.status.conditions], 5, message="the scheduling verdict")[0]
+
+    def scheduled():
+        return [p for p in core.list_namespaced_pod("default", label_selector="job-name=no-toleration").items
+                if p.status.conditions]
+
+    pending = wait_until(scheduled, 5, message="the scheduling verdict")[0]
     assert pending.status.phase == "Pending"
     assert pending.status.conditions[0].reason == "Unschedulable"
     assert "untolerated taint" in pending.status.conditions[0].message
@@ -240,8 +246,12 @@ def test_persistent_volume_claims_bind_to_static_volumes(k8s_emulator, core):
     core.create_namespaced_persistent_volume_claim("default", {"metadata": {"name": "input"}, "spec": {
         "accessModes": ["ReadOnlyMany"], "storageClassName": "azureblob-fuse", "volumeName": "pv-blob-input",
         "resources": {"requests": {"storage": "10Gi"}}}})
-    claim = wait_until(lambda: (lambda c: c if c.status.phase == "Bound" else None)(
-        core.read_namespaced_persistent_volume_claim("input", "default")), 5, message="the claim to bind")
+
+    def bound():
+        claim_ = core.read_namespaced_persistent_volume_claim("input", "default")
+        return claim_ if claim_.status.phase == "Bound" else None
+
+    claim = wait_until(bound, 5, message="the claim to bind")
     assert claim.status.capacity == {"storage": "10Gi"}
     volume = core.read_persistent_volume("pv-blob-input")
     assert volume.status.phase == "Bound" and volume.spec.claim_ref.name == "input"
@@ -264,7 +274,7 @@ def test_strict_validation_of_built_in_kinds(k8s_emulator):
     api = k8s_emulator.api_client()
     path = "/api/v1/namespaces/default/configmaps"
     body = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "strict"}, "data": {"a": "b"}, "bogus": 1}
-    status, _, refused = raw(api, "POST", path, body, [("fieldValidation", "Strict")])
+    status, _headers, refused = raw(api, "POST", path, body, [("fieldValidation", "Strict")])
     assert status == 400 and refused["message"] == 'strict decoding error: unknown field "bogus"'
     status, headers, created = raw(api, "POST", path, body)
     assert status == 201 and 'unknown field \\"bogus\\"' in headers["Warning"]
@@ -272,7 +282,7 @@ def test_strict_validation_of_built_in_kinds(k8s_emulator):
     deployment = {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "typed"}, "spec": {
         "replicas": "two", "selector": {"matchLabels": {"a": "b"}}, "template": {
             "metadata": {"labels": {"a": "b"}}, "spec": {"containers": [{"name": "c", "image": "nginx:1"}]}}}}
-    status, _, typed = raw(api, "POST", "/apis/apps/v1/namespaces/default/deployments", deployment)
+    status, _headers, typed = raw(api, "POST", "/apis/apps/v1/namespaces/default/deployments", deployment)
     assert status == 400 and "cannot be handled as a Deployment" in typed["message"]
 
 

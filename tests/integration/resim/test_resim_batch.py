@@ -20,6 +20,7 @@ from support.paths import ARTIFACTS
 from support.resim import NODE_POOLS, with_claims
 from support.waiting import wait_until
 
+
 @pytest.fixture
 def cluster(k8s_emulator):
     """The emulator with the namespace and the bound input/output claims resim_cluster would create."""

@@ -30,8 +30,8 @@ NODE_POOLS = {
             "node_taints": ["nvidia.com/gpu:NoSchedule", "kubernetes.azure.com/scalesetpriority=spot:NoSchedule"],
             "node_labels": {"accelerator": "nvidia"}, "min_count": 1, "max_count": 1, "gpu_driver": "Install"},
     "t4": {"vm_size": "Standard_NC4as_T4_v3", "priority": "Spot", "node_taints": ["sku=gpu:NoSchedule"],
-           "gpu_driver": "None", "min_count": 1, "max_count": 5, "gpu_sharing": {"strategy": "time-slicing",
-                                                                              "replicas": 2}},
+           "gpu_driver": "None", "min_count": 1, "max_count": 5,
+           "gpu_sharing": {"strategy": "time-slicing", "replicas": 2}},
     "cpu": {"vm_size": "Standard_D8ds_v5", "min_count": 0, "max_count": 3},
 }
 CLIENT_ID = "00000000-1111-2222-3333-444444444444"
@@ -73,7 +73,7 @@ def rendered(tmp_path_factory):
 
 
 def test_render_only_touches_no_cluster_and_writes_every_file(rendered):
-    _, docs, run = rendered["workload_identity"]
+    _directory, docs, run = rendered["workload_identity"]
     assert set(docs) == {"namespace.yml", "nfd-values.yml", "nfd-rule.yml", "time-slicing.yml",
                          "clusterpolicy-device-plugin.yml", "blob-csi-values.yml", "storage.yml"}
     assert "Namespace and service account" not in run.stdout      # no task of apply.yml ran
@@ -81,7 +81,7 @@ def test_render_only_touches_no_cluster_and_writes_every_file(rendered):
 
 def test_manifests_pass_strict_kubernetes_schemas(rendered):
     for auth in rendered:
-        _, docs, _ = rendered[auth]
+        _directory, docs, _run = rendered[auth]
         built_in = [d for name in ("namespace.yml", "storage.yml", "time-slicing.yml") for d in docs[name]]
         assert {d["kind"] for d in built_in} == {"Namespace", "ServiceAccount", "PersistentVolume",
                                                  "PersistentVolumeClaim", "ConfigMap"}
@@ -90,15 +90,15 @@ def test_manifests_pass_strict_kubernetes_schemas(rendered):
 
 
 def test_custom_resources_pass_their_crd_schemas(rendered):
-    _, docs, _ = rendered["workload_identity"]
-    _, schema, rtype = crd_schema("nfd.k8s-sigs.io_nodefeaturerules.yaml")
+    _directory, docs, _run = rendered["workload_identity"]
+    _crd, schema, rtype = crd_schema("nfd.k8s-sigs.io_nodefeaturerules.yaml")
     rule = copy.deepcopy(docs["nfd-rule.yml"][0])
     assert custom_resource(rule, schema, "Strict", rtype) == []       # no unknown field, no error
     assert rule["spec"]["rules"][0]["labels"] == {"feature.node.kubernetes.io/pci-10de.present": "true"}
     match = rule["spec"]["rules"][0]["matchFeatures"][0]
     assert match == {"feature": "pci.device", "matchExpressions": {"vendor": {"op": "In", "value": ["10de"]}}}
     # the ClusterPolicy patch only sets devicePlugin.config, valid against that part of the CRD schema
-    _, cp_schema, cp_type = crd_schema("nvidia.com_clusterpolicies.yaml")
+    _crd, cp_schema, cp_type = crd_schema("nvidia.com_clusterpolicies.yaml")
     patch = docs["clusterpolicy-device-plugin.yml"][0]
     device_plugin = cp_schema["properties"]["spec"]["properties"]["devicePlugin"]
     wrapper = {"type": "object", "properties": {"spec": {"type": "object", "properties": {
@@ -109,7 +109,7 @@ def test_custom_resources_pass_their_crd_schemas(rendered):
 
 def test_blob_csi_volumes_have_the_fields_the_driver_expects(rendered):
     for auth in ("workload_identity", "sas"):
-        _, docs, _ = rendered[auth]
+        _directory, docs, _run = rendered[auth]
         volumes = {d["metadata"]["name"]: d for d in docs["storage.yml"] if d["kind"] == "PersistentVolume"}
         claims = {d["metadata"]["name"]: d for d in docs["storage.yml"] if d["kind"] == "PersistentVolumeClaim"}
         assert set(claims) == {"resim-input", "resim-output"}
@@ -138,13 +138,13 @@ def test_blob_csi_volumes_have_the_fields_the_driver_expects(rendered):
             else:
                 assert "clientID" not in attributes
                 assert csi["nodeStageSecretRef"] == {"name": claim["metadata"]["name"] + "-sas", "namespace": "resim"}
-    _, docs, _ = rendered["workload_identity"]
+    _directory, docs, _run = rendered["workload_identity"]
     account = [d for d in docs["namespace.yml"] if d["kind"] == "ServiceAccount"][0]
     assert account["metadata"]["annotations"] == {"azure.workload.identity/client-id": CLIENT_ID}
 
 
 def test_nfd_worker_tolerates_every_gpu_pool(rendered):
-    _, docs, _ = rendered["workload_identity"]
+    _directory, docs, _run = rendered["workload_identity"]
     values = docs["nfd-values.yml"][0]
     assert values["master"]["config"]["extraLabelNs"] == ["nvidia.com"]
     tolerations = values["worker"]["tolerations"]
@@ -157,7 +157,7 @@ def test_nfd_worker_tolerates_every_gpu_pool(rendered):
 
 
 def test_time_slicing_config_matches_the_pool_label(rendered):
-    _, docs, _ = rendered["workload_identity"]
+    _directory, docs, _run = rendered["workload_identity"]
     config_map = docs["time-slicing.yml"][0]
     label = np.pool_node_labels("t4", NODE_POOLS["t4"])["nvidia.com/device-plugin.config"]
     assert list(config_map["data"]) == [label] == ["t4-ts2"]

@@ -32,8 +32,8 @@ def test_strategic_merge_patch_merges_keyed_lists_and_honours_directives():
 
 
 def test_json_merge_patch():
-    assert json_merge_patch({"a": {"b": 1, "c": 2}, "l": [1]}, {"a": {"b": None}, "l": [2]}) == {"a": {"c": 2},
-                                                                                                  "l": [2]}
+    patched = json_merge_patch({"a": {"b": 1, "c": 2}, "l": [1]}, {"a": {"b": None}, "l": [2]})
+    assert patched == {"a": {"c": 2}, "l": [2]}
 
 
 def test_custom_resource_lists_follow_the_schema():

@@ -118,9 +118,9 @@ def test_time_sliced_pool_requests_its_shared_resource():
 def test_job_template_keeps_what_the_module_does_not_own():
     template = {"apiVersion": "batch/v1", "kind": "Job", "spec": {"activeDeadlineSeconds": 3600, "template": {"spec": {
         "hostIPC": True,
-        "containers": [{"name": "gpu-load", "image": "nvidia/samples:gpu", "resources": {"limits": {
-            "nvidia.com/gpu": "1"}}},
-                       {"name": "resim", "image": "registry/metaseq:1", "command": ["/run.sh"]}]}}}}
+        "containers": [
+            {"name": "gpu-load", "image": "nvidia/samples:gpu", "resources": {"limits": {"nvidia.com/gpu": "1"}}},
+            {"name": "resim", "image": "registry/metaseq:1", "command": ["/run.sh"]}]}}}}
     job = rs.build_job(spec(image=None, command=None, job_template=template), 0)
     pod = job["spec"]["template"]["spec"]
     assert pod["hostIPC"] is True and job["spec"]["activeDeadlineSeconds"] == 3600
@@ -169,7 +169,7 @@ def test_results_survive_the_ttl_through_the_record():
     summary, results = rs.summarize(s, attempts, [rs.attempt_outcome(None, None, 10)])
     assert summary["succeeded"] == 9 and summary["failed_indexes"] == [9]
     assert results[9]["output_url"] == "https://acct.blob.core.windows.net/output/results/drive-1/00009"
-    gone, _ = rs.summarize(s, [{"job": "resim-drive-1", "indexes": None}], [rs.attempt_outcome(None, None, 10)])
+    gone = rs.summarize(s, [{"job": "resim-drive-1", "indexes": None}], [rs.attempt_outcome(None, None, 10)])[0]
     assert gone["unknown"] == 10
 
 
