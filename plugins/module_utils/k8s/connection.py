@@ -58,6 +58,7 @@ def api_client(params, user_agent, warn=None):
     if params.get("api_key"):
         configuration.api_key = {"authorization": "Bearer " + params["api_key"]}
         configuration.api_key_prefix = {}
+        configuration.refresh_api_key_hook = None   # a kubeconfig exec plugin must not replace the given token
     if params.get("ca_cert"):
         configuration.ssl_ca_cert = params["ca_cert"]
     if params.get("client_cert"):

@@ -246,3 +246,15 @@ def test_the_prelude_maps_indexes_to_shards_with_a_real_shell(tmp_path):
     output = subprocess.run(first["command"][:4] + show, env=dict(os.environ, JOB_COMPLETION_INDEX="7", **env0),
                             capture_output=True, text=True, check=True).stdout.split()
     assert output[0] == "7" and output[1].endswith("/rec/0007")
+
+
+def test_host_token_and_ca_as_an_entra_token_would_be_handed_over(cluster):
+    from support.tls import ca_bundle_path
+
+    connection = {"host": cluster.url, "api_key": cluster.token, "ca_cert": ca_bundle_path()}
+    result = run_module(main, dict(args(cluster, batch_id="token"), kubeconfig=None, **connection))
+    assert result["changed"] is True, result
+    assert cluster.token not in json.dumps(result)
+    unauthorized = run_module(main, dict(args(cluster, batch_id="token2"), kubeconfig=None,
+                                         **dict(connection, api_key="wrong")))
+    assert unauthorized["failed"] and "HTTP 401" in unauthorized["msg"], unauthorized
