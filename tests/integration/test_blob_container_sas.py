@@ -17,7 +17,8 @@ from support.ports import free_port
 
 pytestmark = pytest.mark.slow
 AZURITE_VERSION = "3.37.0"   # as the local_platform role's default
-NODE_DIR = PROJECT_ROOT / ".cache" / "test-node"
+# Not the local_platform tests' prefix: two npm installs into one prefix at once (xdist) would race.
+NODE_DIR = PROJECT_ROOT / ".cache" / "azurite-sas"
 
 
 @pytest.fixture(scope="module")
