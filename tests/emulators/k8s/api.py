@@ -196,9 +196,12 @@ class Api:
     def _body(self, req) -> object:
         if not req.body:
             raise ApiError.bad_request("the request body is empty")
+        content_type = req.headers.get("content-type", JSON).split(";")[0].strip()
+        if content_type not in (JSON, "application/yaml") + PATCH_TYPES:
+            # protobuf and CBOR bodies (client-go's defaults for built-in kinds) are not modelled
+            raise ApiError.unsupported_media_type(content_type, [JSON, "application/yaml"])
         try:
-            if req.headers.get("content-type", JSON).split(";")[0].strip() in (
-                    "application/apply-patch+yaml", "application/yaml"):
+            if content_type in ("application/apply-patch+yaml", "application/yaml"):
                 return yaml.safe_load(req.body.decode())
             return json.loads(req.body.decode())
         except (ValueError, yaml.YAMLError) as exc:
