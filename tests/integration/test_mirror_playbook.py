@@ -79,8 +79,8 @@ def test_the_role_wants_exactly_one_of_source_and_workflow(base_vars, no_registr
     assert "give exactly one of model_mirror_source" in run.stdout
 
 
-def test_replay_of_an_osmo_run_mounts_its_output_and_a_rerun_submits_nothing(osmo_emulator_target, base_vars,
-                                                                              no_registry_env):
+def test_replay_of_an_osmo_run_mounts_its_output_and_a_rerun_submits_nothing(
+        osmo_emulator_target, base_vars, no_registry_env):
     emulator = osmo_emulator_target.emulator
     output_uri = "azure://stroboticsdev001/osmo/outputs/train-anymal-12"
     extra = dict(
