@@ -34,6 +34,9 @@ def _captured():
     original = basic.AnsibleModule._record_module_result
 
     def record(self, result):
+        result = dict(result)
+        # ansible-core 2.19 keeps warnings as WarningSummary objects until they are serialised; tests read text.
+        result["warnings"] = [getattr(getattr(w, "event", None), "msg", w) for w in result.get("warnings") or []]
         box["result"] = json.loads(json.dumps(result, default=str))
 
     basic.AnsibleModule._record_module_result = record
@@ -67,7 +70,4 @@ def run_module(name: str, args: dict, check_mode: bool = False, diff: bool = Tru
     if "result" not in box:
         raise AssertionError("module %s returned no result" % name)
     box["result"].setdefault("failed", False)
-    # ansible-core 2.19 returns warnings as structured events; tests read their text.
-    box["result"]["warnings"] = [w["event"]["msg"] if isinstance(w, dict) and "event" in w else w
-                                 for w in box["result"].get("warnings") or []]
     return ModuleResult(box["result"])

@@ -351,8 +351,11 @@ def test_namespace_deletion_removes_its_objects(kube):
     core.create_namespace({"metadata": {"name": name}})
     core.create_namespaced_config_map(name, {"metadata": {"name": "inside"}})
     core.delete_namespace(name)
-    terminating = _gone(lambda: core.read_namespace(name)) or core.read_namespace(name).status.phase == "Terminating"
-    assert terminating
+    # One read: the namespace is either already gone or Terminating (a second read could race the deletion).
+    try:
+        assert core.read_namespace(name).status.phase == "Terminating"
+    except ApiException as exc:
+        assert exc.status == 404
     wait_until(lambda: _gone(lambda: core.read_namespace(name)), 120, message="the namespace to be deleted")
     with pytest.raises(ApiException) as missing:
         core.read_namespaced_config_map("inside", name)
