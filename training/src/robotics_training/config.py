@@ -44,6 +44,7 @@ class TrainSettings:
     experiment: str | None = None
     run_name: str | None = None
     overrides: list[str] = dataclasses.field(default_factory=list)
+    torch_threads: int | None = None
 
     def validate(self) -> "TrainSettings":
         self.framework = FRAMEWORK_ALIASES.get(self.framework, self.framework)
@@ -62,6 +63,8 @@ class TrainSettings:
             value = getattr(self, name)
             if not isinstance(value, int) or value < 1:
                 raise SettingsError(f"--{name.replace('_', '-')}: must be a positive integer, got {value!r}")
+        if self.torch_threads is not None and self.torch_threads < 1:
+            raise SettingsError(f"--torch-threads: must be positive, got {self.torch_threads}")
         if self.max_episode_steps is not None and self.max_episode_steps < 1:
             raise SettingsError(f"--max-episode-steps: must be positive, got {self.max_episode_steps}")
         if self.time_budget is not None and self.time_budget <= 0:
@@ -92,6 +95,11 @@ def parse_override(item: str) -> tuple[list[str], object]:
         value = yaml.safe_load(raw) if raw.strip() else ""
     except yaml.YAMLError as exc:
         raise SettingsError(f"--set: the value of '{key}' is not valid YAML: {exc}") from None
+    if isinstance(value, str):
+        try:  # YAML 1.1 reads 3e-4 (no dot) as a string
+            value = float(value) if any(c in value for c in ".eE") else int(value)
+        except ValueError:
+            pass
     return key.split("."), value
 
 

@@ -44,6 +44,15 @@ def resolve_device(device: str) -> str:
     return "cuda:0" if torch.cuda.is_available() else "cpu"
 
 
+def set_torch_threads(threads: int | None, device: str) -> None:
+    import torch
+
+    if threads is None and device.startswith("cpu"):
+        threads = 1
+    if threads:
+        torch.set_num_threads(threads)
+
+
 def seed_everything(seed: int) -> None:
     import numpy as np
     import torch
@@ -76,6 +85,7 @@ def run_training(settings: TrainSettings) -> dict:
         print(f"[train] checkpoint {strip_query(settings.checkpoint_uri)} -> {checkpoint_path} "
               f"({settings.checkpoint_mode})", flush=True)
 
+    set_torch_threads(settings.torch_threads, device)
     seed_everything(settings.seed)
     if settings.framework == "rsl_rl":
         agent_cfg = rsl_rl_train_cfg(settings)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import pathlib
 import sys
 
 
@@ -74,13 +73,16 @@ def run(args: argparse.Namespace) -> int:
     from robotics_training.evaluation import evaluate
     from robotics_training.policy import PolicyLoadError, load_policy
 
+    import contextlib
     import tempfile
+
+    from robotics_training.files import sha256_file, write_json_if_changed
 
     try:
         with tempfile.TemporaryDirectory(prefix="evaluate-") as download_dir:
             path = fetch_checkpoint(args.checkpoint, download_dir, tracking_uri=args.tracking_uri)
             policy = load_policy(str(path))
-            checkpoint_name = path.name
+            checkpoint_name, checkpoint_sha256 = path.name, sha256_file(path)
         task = args.task or policy.metadata.get("task")
         if not task:
             raise ValueError("the checkpoint does not say which task it was trained on; give --task")
@@ -88,20 +90,19 @@ def run(args: argparse.Namespace) -> int:
         if threshold is None:
             threshold, source = model_threshold(args.checkpoint, args.tracking_uri)
         max_steps = args.max_episode_steps or policy.metadata.get("max_episode_steps")
-        result = evaluate(policy, task, args.episodes, args.num_envs, args.seed, threshold,
-                          args.threshold_metric, max_steps)
+        with contextlib.redirect_stdout(sys.stderr):  # stdout carries only the JSON result
+            result = evaluate(policy, task, args.episodes, args.num_envs, args.seed, threshold,
+                              args.threshold_metric, max_steps)
     except (CheckpointUriError, CheckpointFetchError, PolicyLoadError, TaskUnavailableError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     result = {
-        "checkpoint": strip_query(args.checkpoint), "checkpoint_file": checkpoint_name, "framework": policy.framework,
+        "checkpoint": strip_query(args.checkpoint), "checkpoint_file": checkpoint_name,
+        "checkpoint_sha256": checkpoint_sha256, "framework": policy.framework,
         "task": task, "seed": args.seed, "max_episode_steps": max_steps, "threshold_source": source, **result,
     }
-    text = json.dumps(result, indent=2)
-    if args.output:
-        pathlib.Path(args.output).parent.mkdir(parents=True, exist_ok=True)
-        pathlib.Path(args.output).write_text(text + "\n")
-    print(text, flush=True)
+    written = write_json_if_changed(args.output, result, ignore=("wall_seconds",)) if args.output else False
+    print(json.dumps({**result, "output": args.output, "written": written}, indent=2), flush=True)
     verdict = {None: "no threshold", True: "passed", False: "below threshold"}[result["passed"]]
     print(f"[evaluate] {result['episodes']} episodes: mean return {result['mean_return']:.2f} "
           f"(success rate {result['success_rate']:.2f}); {verdict}", file=sys.stderr, flush=True)

@@ -27,8 +27,19 @@ def register(subparsers) -> None:
     parser.set_defaults(func=run)
 
 
+def _previous_export(path: pathlib.Path) -> dict:
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
 def run(args: argparse.Namespace) -> int:
+    import contextlib
     import tempfile
+
+    from robotics_training.files import sha256_file
 
     from robotics_training.checkpoints.fetch import CheckpointFetchError, fetch_checkpoint
     from robotics_training.checkpoints.uri import CheckpointUriError, strip_query
@@ -42,26 +53,33 @@ def run(args: argparse.Namespace) -> int:
         with tempfile.TemporaryDirectory(prefix="export-") as download_dir:
             path = fetch_checkpoint(args.checkpoint, download_dir, tracking_uri=args.tracking_uri)
             policy = load_policy(str(path))
-            checkpoint_name = path.name
+            checkpoint_name, checkpoint_sha256 = path.name, sha256_file(path)
     except (CheckpointUriError, CheckpointFetchError, PolicyLoadError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    previous = _previous_export(out / "export.json")
+    if (previous.get("checkpoint_sha256") == checkpoint_sha256 and previous.get("passed")
+            and sorted(previous.get("files", {})) == sorted(formats)
+            and all(pathlib.Path(f).is_file() for f in previous["files"].values())):
+        print(json.dumps({**previous, "changed": False}, indent=2), flush=True)
+        return 0
     files: dict[str, pathlib.Path] = {}
-    if "torchscript" in formats:
-        files["torchscript"] = export_torchscript(policy, out / "policy.pt")
-    if "onnx" in formats:
-        files["onnx"] = export_onnx(policy, out / "policy.onnx")
-    checks = check_exports(policy, files)
+    with contextlib.redirect_stdout(sys.stderr):  # the exporters print progress; stdout carries only JSON
+        if "torchscript" in formats:
+            files["torchscript"] = export_torchscript(policy, out / "policy.pt")
+        if "onnx" in formats:
+            files["onnx"] = export_onnx(policy, out / "policy.onnx")
+        checks = check_exports(policy, files)
     diffs = {k: v for k, v in checks.items() if k.endswith("max_abs_diff")}
     result = {
         "checkpoint": strip_query(args.checkpoint), "checkpoint_file": checkpoint_name,
-        "framework": policy.framework, "task": policy.metadata.get("task"), "step": policy.step,
+        "checkpoint_sha256": checkpoint_sha256, "framework": policy.framework, "task": policy.metadata.get("task"), "step": policy.step,
         "obs_dim": policy.obs_dim, "num_actions": policy.num_actions, "input_name": "obs", "output_name": "actions",
         "files": {k: str(v) for k, v in files.items()}, "checks": checks, "tolerance": TOLERANCE,
         "passed": all(v <= TOLERANCE for v in diffs.values()),
     }
     (out / "export.json").write_text(json.dumps(result, indent=2) + "\n")
-    print(json.dumps(result, indent=2), flush=True)
+    print(json.dumps({**result, "changed": True}, indent=2), flush=True)
     if not result["passed"]:
         print(f"error: an export differs from the PyTorch policy by more than {TOLERANCE}: {diffs}", file=sys.stderr)
         return 1

@@ -23,6 +23,9 @@ def register(subparsers) -> None:
                         help="iterations to run in this job (a resumed run continues counting from its checkpoint)")
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--device", default="auto", help="cpu, cuda:0, ... or auto (default)")
+    parser.add_argument("--torch-threads", type=int, default=None,
+                        help="intra-op threads of torch (default: 1 on CPU, where small policy networks gain nothing "
+                        "from more and a busy machine loses a lot; torch's default on GPU)")
     parser.add_argument("--num-steps-per-env", type=int, default=24, help="rollout length per iteration")
     parser.add_argument("--hidden-dims", default="64,64", help="MLP layer sizes, comma-separated")
     parser.add_argument("--save-interval", type=int, default=50, help="checkpoint every N iterations (and at the end)")
@@ -61,6 +64,7 @@ def run(args: argparse.Namespace) -> int:
         max_episode_steps=args.max_episode_steps, checkpoint_uri=args.checkpoint_uri,
         checkpoint_mode=args.checkpoint_mode, time_budget=args.time_budget, tracking_uri=args.tracking_uri,
         experiment=args.experiment, run_name=args.run_name, overrides=args.overrides,
+        torch_threads=args.torch_threads,
     )
     try:
         settings.validate()
