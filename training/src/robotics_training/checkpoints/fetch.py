@@ -43,17 +43,51 @@ def _fetch_mlflow(source: CheckpointSource, destination: pathlib.Path, tracking_
     import mlflow
     from mlflow.exceptions import MlflowException
 
+    if tracking_uri:
+        # Some MLflow download paths consult the process-wide URIs whatever is passed in; set both.
+        mlflow.set_tracking_uri(tracking_uri)
+        mlflow.set_registry_uri(tracking_uri)
+    uri = source.uri
     try:
-        if source.uri.startswith("runs:/"):
-            run_id, _, artifact_path = source.uri[len("runs:/"):].partition("/")
+        if uri.startswith("models:/"):
+            # A model version's source may be one file or a folder; resolve it and fetch like a run artifact.
+            uri = model_version_source(uri, tracking_uri)
+        if uri.startswith("runs:/"):
+            run_id, _, artifact_path = uri[len("runs:/"):].partition("/")
             chosen = _choose_run_artifact(run_id, artifact_path.strip("/"), tracking_uri)
             if chosen is not None:
                 return pathlib.Path(mlflow.artifacts.download_artifacts(
                     run_id=run_id, artifact_path=chosen, dst_path=str(destination), tracking_uri=tracking_uri))
         return pathlib.Path(mlflow.artifacts.download_artifacts(
-            artifact_uri=source.uri, dst_path=str(destination), tracking_uri=tracking_uri))
+            artifact_uri=uri, dst_path=str(destination), tracking_uri=tracking_uri, registry_uri=tracking_uri))
     except MlflowException as exc:
         raise CheckpointFetchError(f"checkpoint {source.uri}: MLflow could not provide it: {exc.message}") from None
+
+
+def model_version_source(uri: str, tracking_uri: str | None) -> str:
+    """The source URI of the model version a ``models:/name/version|latest`` or ``models:/name@alias`` names."""
+    return resolve_model_version(uri, tracking_uri).source
+
+
+def resolve_model_version(uri: str, tracking_uri: str | None):
+    """The MLflow ModelVersion that a ``models:/`` URI names (``latest``: the highest version)."""
+    from mlflow.tracking import MlflowClient
+
+    client = MlflowClient(tracking_uri=tracking_uri, registry_uri=tracking_uri)
+    rest = uri[len("models:/"):].strip("/")
+    if "@" in rest:
+        name, alias = rest.split("@", 1)
+        version = client.get_model_version_by_alias(name, alias)
+    else:
+        name, _, ref = rest.partition("/")
+        if ref.isdigit():
+            version = client.get_model_version(name, ref)
+        else:
+            versions = client.search_model_versions(f"name='{name}'")
+            if not versions:
+                raise CheckpointFetchError(f"checkpoint {uri}: registered model '{name}' has no versions")
+            version = max(versions, key=lambda v: int(v.version))
+    return version
 
 
 def _choose_run_artifact(run_id: str, artifact_path: str, tracking_uri: str | None) -> str | None:

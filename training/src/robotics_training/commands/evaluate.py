@@ -39,22 +39,12 @@ def model_threshold(uri: str, tracking_uri: str | None) -> tuple[float | None, s
         return None, None
     from mlflow.tracking import MlflowClient
 
-    client = MlflowClient(tracking_uri=tracking_uri, registry_uri=tracking_uri)
-    rest = uri[len("models:/"):].strip("/")
-    if "@" in rest:
-        name, alias = rest.split("@", 1)
-        version = client.get_model_version_by_alias(name, alias)
-    else:
-        name, _, ref = rest.partition("/")
-        if ref.isdigit():
-            version = client.get_model_version(name, ref)
-        else:
-            versions = client.search_model_versions(f"name='{name}'")
-            if not versions:
-                return None, None
-            version = max(versions, key=lambda v: int(v.version))
-    for source, tags in ((f"model version {name}/{version.version} tag", version.tags),
-                         (f"registered model {name} tag", client.get_registered_model(name).tags)):
+    from robotics_training.checkpoints.fetch import resolve_model_version
+
+    version = resolve_model_version(uri, tracking_uri)
+    registered = MlflowClient(tracking_uri=tracking_uri, registry_uri=tracking_uri).get_registered_model(version.name)
+    for source, tags in ((f"model version {version.name}/{version.version} tag", version.tags),
+                         (f"registered model {version.name} tag", registered.tags)):
         if tags and "success_threshold" in tags:
             try:
                 return float(tags["success_threshold"]), source
