@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 
 
 def register(subparsers) -> None:
@@ -55,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         hidden = tuple(int(x) for x in str(args.hidden_dims).split(",") if x.strip())
     except ValueError:
-        print(f"error: --hidden-dims: '{args.hidden_dims}' is not a comma-separated list of integers")
+        print(f"error: --hidden-dims: '{args.hidden_dims}' is not a comma-separated list of integers", file=sys.stderr)
         return 2
     settings = TrainSettings(
         task=args.task, output_dir=args.output_dir, framework=args.framework, num_envs=args.num_envs,
@@ -69,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         settings.validate()
     except SettingsError as exc:
-        print(f"error: {exc}", flush=True)
+        print(f"error: {exc}", file=sys.stderr, flush=True)
         return 2
 
     from robotics_training.checkpoints.fetch import CheckpointFetchError
@@ -82,6 +83,6 @@ def run(args: argparse.Namespace) -> int:
         run_training(settings)
     except (TaskUnavailableError, CheckpointUriError, CheckpointFetchError, CheckpointMismatchError,
             OutputDirError, SettingsError) as exc:
-        print(f"error: {exc}", flush=True)
+        print(f"error: {exc}", file=sys.stderr, flush=True)
         return 2
     return 0
