@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pathlib
 import re
+import time
 
 import pytest
 
@@ -157,16 +158,27 @@ def test_warm_start_loads_the_weights_and_restarts_the_counter(learned, mlflow_p
 def test_check_mode_trains_nothing(mlflow_platform, tmp_path):
     check = run_playbook("playbooks/train.yml", "-e", "training_hosts=localhost", check=True, extra_vars={
         **platform_vars(mlflow_platform), "training_job_output_dir": str(tmp_path / "check"),
-        "training_job_max_iterations": 5})
+        "training_job_max_iterations": 5, "training_start_platform": False})
     assert check.rc == 0, check
     assert not (tmp_path / "check").exists()
     assert check.changed == 1, "check mode predicts the training run"
 
 
+def test_without_waiting_the_job_runs_in_the_background(mlflow_platform, tmp_path):
+    run = train(mlflow_platform, tmp_path, training_job_max_iterations=3, training_job_wait=False)
+    assert run.rc == 0, run
+    run_dir = run_dir_of(run)
+    deadline = time.monotonic() + 300
+    while not (run_dir / "training_result.json").exists():
+        assert time.monotonic() < deadline, "the background run did not finish"
+        time.sleep(2)
+    assert read_result(run_dir)["final_iteration"] == 2
+
+
 def test_invalid_mode_combination_fails_before_anything_runs(mlflow_platform, tmp_path):
     run = run_playbook("playbooks/train.yml", "-e", "training_hosts=localhost", extra_vars={
         **platform_vars(mlflow_platform), "training_job_output_dir": str(tmp_path),
-        "training_job_checkpoint_mode": "resume"})
+        "training_job_checkpoint_mode": "resume", "training_start_platform": False})
     assert run.rc != 0
     assert "training_job_checkpoint_mode=resume" in run.stdout and "training_job_checkpoint_uri" in run.stdout
     assert not any(tmp_path.iterdir())

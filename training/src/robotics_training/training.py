@@ -150,6 +150,7 @@ def run_training(settings: TrainSettings) -> dict:
             from robotics_training.runners import skrl
 
             outcome = skrl.train(env, agent_cfg, **runner_kwargs)
+        loop_seconds = budget.elapsed  # wall clock of the training loop, logging and checkpoints included
         status = "FINISHED"
     except KeyboardInterrupt:
         status = "KILLED"
@@ -167,6 +168,7 @@ def run_training(settings: TrainSettings) -> dict:
             tracker.finish(status)
 
     result = _result(settings, output_dir, outcome, reporter, tracker, time.time() - started)
+    result["loop_seconds"] = round(loop_seconds, 3)
     (output_dir / RESULT_FILE).write_text(json.dumps(result, indent=2) + "\n")
     tracker.drain_uploads()
     tracker.upload_changed([pathlib.Path(p) for p in outcome.checkpoints if os.path.exists(p)], "checkpoints")

@@ -12,7 +12,6 @@ the optimizer state; ``warm-start`` loads the actor/critic weights and starts ag
 from __future__ import annotations
 
 import os
-import pathlib
 import statistics
 
 from robotics_training.progress import IterationReporter, IterationStats
@@ -129,6 +128,7 @@ def train(env, train_cfg: dict, *, output_dir: str, device: str, iterations: int
         if runner.logger.writer is not None:
             runner.logger.writer.flush()
             runner.logger.writer.close()
+        _remove_empty_dir(os.path.join(output_dir, "git"))
     final = os.path.join(output_dir, f"model_{runner.current_learning_iteration}.pt")
     return RunOutcome(
         final_checkpoint=final, final_iteration=runner.current_learning_iteration, start_iteration=start,
@@ -166,5 +166,10 @@ def load_into(runner, checkpoint: str, mode: str) -> int | None:
             f"checkpoint {checkpoint} does not fit this task's networks: {str(exc).splitlines()[0]}") from None
 
 
-def checkpoint_files(output_dir: str) -> list[pathlib.Path]:
-    return sorted(pathlib.Path(output_dir).glob("model_*.pt"))
+def _remove_empty_dir(path: str) -> None:
+    # rsl_rl's logger creates git/ for diffs of repositories; none are tracked here, so it stays empty.
+    try:
+        os.rmdir(path)
+    except OSError:
+        pass
+
