@@ -7,7 +7,9 @@ the same number of envs, rollout length, seed and torch threads, on the same gym
 with its console output discarded; the package side is ``robotics_training.training.run_training`` with its
 progress lines, TensorBoard files, checkpoints and, with --tracking-uri, MLflow logging. Each measurement
 runs in a fresh process and the two alternate, so that a machine shared with other work affects both alike.
-Throughput is environment steps divided by the wall-clock time of the training loop (setup excluded).
+Throughput is environment steps divided by the wall-clock time of the training loop (setup excluded), and
+also per CPU second of the training process (all its threads), which other work on the machine disturbs
+far less than wall-clock time.
 
     .venv/bin/python scripts/benchmark-training.py --iterations 150 --repeats 3 [--tracking-uri http://...]
 """
@@ -54,14 +56,15 @@ def run_bare(args) -> dict:
         with contextlib.redirect_stdout(io.StringIO()):
             runner = OnPolicyRunner(env, rsl_rl_train_cfg(settings), log_dir=out, device="cpu")
         sink = open(os.devnull, "w")
-        started = time.monotonic()
+        started, cpu_started = time.monotonic(), time.process_time()
         with contextlib.redirect_stdout(sink):
             runner.learn(num_learning_iterations=args.iterations)
-        seconds = time.monotonic() - started
+        seconds, cpu_seconds = time.monotonic() - started, time.process_time() - cpu_started
         sink.close()
         env.close()
     steps = args.iterations * args.num_envs * args.steps_per_env
-    return {"side": "bare", "env_steps": steps, "loop_seconds": seconds, "steps_per_second": steps / seconds}
+    return {"side": "bare", "env_steps": steps, "loop_seconds": seconds, "steps_per_second": steps / seconds,
+            "steps_per_cpu_second": steps / cpu_seconds}
 
 
 def run_package(args) -> dict:
@@ -72,6 +75,7 @@ def run_package(args) -> dict:
             result = run_training(settings_for(args, os.path.join(out, "run")))
     return {"side": "package", "env_steps": result["total_env_steps"], "loop_seconds": result["loop_seconds"],
             "steps_per_second": result["total_env_steps"] / result["loop_seconds"],
+            "steps_per_cpu_second": result["total_env_steps"] / result["loop_cpu_seconds"],
             "mlflow": bool(result["run_id"])}
 
 
@@ -96,6 +100,7 @@ def main() -> int:
 
     passthrough = [a for a in sys.argv[1:]]
     samples: dict[str, list[float]] = {"bare": [], "package": []}
+    cpu_samples: dict[str, list[float]] = {"bare": [], "package": []}
     for repeat in range(args.repeats):
         order = ("bare", "package") if repeat % 2 == 0 else ("package", "bare")
         for side in order:
@@ -106,15 +111,21 @@ def main() -> int:
                 return 1
             measured = json.loads(proc.stdout.strip().splitlines()[-1])
             samples[side].append(measured["steps_per_second"])
+            cpu_samples[side].append(measured["steps_per_cpu_second"])
             print(f"repeat {repeat + 1}/{args.repeats} {side:8s} {measured['steps_per_second']:8.0f} env steps/s "
-                  f"({measured['env_steps']} steps in {measured['loop_seconds']:.1f} s)", flush=True)
+                  f"({measured['env_steps']} steps in {measured['loop_seconds']:.1f} s), "
+                  f"{measured['steps_per_cpu_second']:8.0f} env steps per CPU second", flush=True)
     bare, package = statistics.median(samples["bare"]), statistics.median(samples["package"])
+    bare_cpu, package_cpu = statistics.median(cpu_samples["bare"]), statistics.median(cpu_samples["package"])
     summary = {
         "task": args.task, "num_envs": args.num_envs, "steps_per_env": args.steps_per_env,
         "iterations": args.iterations, "threads": args.threads, "mlflow": bool(args.tracking_uri),
         "bare_steps_per_second_median": round(bare), "package_steps_per_second_median": round(package),
         "ratio": round(package / bare, 3), "within_10_percent": package >= 0.9 * bare,
+        "bare_steps_per_cpu_second_median": round(bare_cpu), "package_steps_per_cpu_second_median": round(package_cpu),
+        "cpu_ratio": round(package_cpu / bare_cpu, 3),
         "samples": {k: [round(v) for v in vs] for k, vs in samples.items()},
+        "cpu_samples": {k: [round(v) for v in vs] for k, vs in cpu_samples.items()},
         "load_average": os.getloadavg(),
     }
     print(json.dumps(summary, indent=2))

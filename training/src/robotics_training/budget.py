@@ -27,6 +27,13 @@ class TimeBudget:
 
     def start(self) -> None:
         self._start = self._last_mark = self._clock()
+        self._cpu_start = time.process_time()
+
+    @property
+    def cpu_elapsed(self) -> float:
+        """CPU seconds of this process (all threads) since start(): throughput measure robust to other load."""
+        start = getattr(self, "_cpu_start", None)
+        return 0.0 if start is None else time.process_time() - start
 
     @property
     def elapsed(self) -> float:

@@ -12,10 +12,12 @@ import os
 import pathlib
 import queue
 import threading
+import time
 
 from robotics_training.config import flatten
 
 MAX_PARAM_LENGTH = 500
+MAX_METRICS_PER_BATCH = 1000  # MLflow's limit per log_batch request
 
 
 class Tracker:
@@ -31,6 +33,9 @@ class Tracker:
         self._uploaded: dict[str, float] = {}
         self._worker: threading.Thread | None = None
         self.upload_errors: list[str] = []
+        self.flush_interval = 2.0
+        self._pending: list = []
+        self._last_flush = 0.0
 
     # -- run lifecycle -------------------------------------------------------------------------------
     def start(self, params: dict, tags: dict) -> str | None:
@@ -60,10 +65,26 @@ class Tracker:
             mlflow.set_tags({k: str(v) for k, v in tags.items() if v is not None})
 
     def log_metrics(self, metrics: dict[str, float], step: int) -> None:
-        if self.run_id and metrics:
-            import mlflow
+        """Buffers metrics and sends them in one batch every ``flush_interval`` seconds (asynchronously).
 
-            mlflow.log_metrics(metrics, step=step, synchronous=False)
+        One request per iteration would cost the tracking server (often on the same machine) more CPU than
+        the metrics are worth; the UI lags by at most ``flush_interval``.
+        """
+        if not (self.run_id and metrics):
+            return
+        from mlflow.entities import Metric
+
+        timestamp = int(time.time() * 1000)
+        self._pending.extend(Metric(key, float(value), timestamp, step) for key, value in metrics.items())
+        if time.monotonic() - self._last_flush >= self.flush_interval:
+            self.flush_metrics(synchronous=False)
+
+    def flush_metrics(self, synchronous: bool = True) -> None:
+        pending, self._pending = self._pending, []
+        self._last_flush = time.monotonic()
+        for start in range(0, len(pending), MAX_METRICS_PER_BATCH):
+            self._client.log_batch(self.run_id, metrics=pending[start:start + MAX_METRICS_PER_BATCH],
+                                   synchronous=synchronous)
 
     # -- artefacts -----------------------------------------------------------------------------------
     def upload_later(self, path: str | os.PathLike, artifact_path: str) -> None:
@@ -114,6 +135,7 @@ class Tracker:
         import mlflow
 
         self.drain_uploads()
+        self.flush_metrics(synchronous=True)
         mlflow.flush_async_logging()
         mlflow.end_run(status=status)
 

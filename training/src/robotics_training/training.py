@@ -151,6 +151,7 @@ def run_training(settings: TrainSettings) -> dict:
 
             outcome = skrl.train(env, agent_cfg, **runner_kwargs)
         loop_seconds = budget.elapsed  # wall clock of the training loop, logging and checkpoints included
+        loop_cpu_seconds = budget.cpu_elapsed
         status = "FINISHED"
     except KeyboardInterrupt:
         status = "KILLED"
@@ -169,7 +170,8 @@ def run_training(settings: TrainSettings) -> dict:
 
     result = _result(settings, output_dir, outcome, reporter, tracker, time.time() - started)
     result["loop_seconds"] = round(loop_seconds, 3)
-    (output_dir / RESULT_FILE).write_text(json.dumps(result, indent=2) + "\n")
+    result["loop_cpu_seconds"] = round(loop_cpu_seconds, 3)
+    _write_atomically(output_dir / RESULT_FILE, json.dumps(result, indent=2) + "\n")
     tracker.drain_uploads()
     tracker.upload_changed([pathlib.Path(p) for p in outcome.checkpoints if os.path.exists(p)], "checkpoints")
     for event_file in sorted(pathlib.Path(outcome.tensorboard_dir).glob("events.out.tfevents.*")):
@@ -214,6 +216,13 @@ def _close_env(env, task) -> None:
         from robotics_training.envs import isaaclab
 
         isaaclab.close()
+
+
+def _write_atomically(path: pathlib.Path, text: str) -> None:
+    # A caller polling for the result file never reads half of it.
+    temporary = path.with_suffix(".tmp")
+    temporary.write_text(text)
+    os.replace(temporary, path)
 
 
 def _fmt(value) -> str:

@@ -17,7 +17,8 @@ def register(subparsers) -> None:
         "--success-threshold or, for models:/ URIs, from the model version's (or registered model's) "
         "'success_threshold' tag. Exits 1 below the threshold only with --fail-below-threshold.",
     )
-    parser.add_argument("--checkpoint", required=True, help="path, runs:/..., models:/..., azure://... or blob URL")
+    parser.add_argument("--checkpoint", default=os.environ.get("CHECKPOINT_URI") or None,
+                        help="path, runs:/..., models:/..., azure://... or blob URL (default: $CHECKPOINT_URI, which keeps a SAS token off the command line)")
     parser.add_argument("--task", default=None, help="task to evaluate on (default: the one the policy was trained on)")
     parser.add_argument("--episodes", type=int, default=10)
     parser.add_argument("--num-envs", type=int, default=8)
@@ -54,6 +55,9 @@ def model_threshold(uri: str, tracking_uri: str | None) -> tuple[float | None, s
 
 
 def run(args: argparse.Namespace) -> int:
+    if not args.checkpoint:
+        print("error: --checkpoint (or $CHECKPOINT_URI) is required", file=sys.stderr)
+        return 2
     if args.episodes < 1 or args.num_envs < 1:
         print("error: --episodes and --num-envs must be positive", file=sys.stderr)
         return 2

@@ -20,7 +20,8 @@ def register(subparsers) -> None:
         "the observation normaliser included. Each file is loaded back and compared with the PyTorch policy; "
         "export.json records the files and the differences.",
     )
-    parser.add_argument("--checkpoint", required=True)
+    parser.add_argument("--checkpoint", default=os.environ.get("CHECKPOINT_URI") or None,
+                        help="path, runs:/..., models:/..., azure://... or blob URL (default: $CHECKPOINT_URI, which keeps a SAS token off the command line)")
     parser.add_argument("--output-dir", required=True)
     parser.add_argument("--format", default="both", choices=["onnx", "torchscript", "both"])
     parser.add_argument("--tracking-uri", default=os.environ.get("MLFLOW_TRACKING_URI") or None)
@@ -36,6 +37,9 @@ def _previous_export(path: pathlib.Path) -> dict:
 
 
 def run(args: argparse.Namespace) -> int:
+    if not args.checkpoint:
+        print("error: --checkpoint (or $CHECKPOINT_URI) is required", file=sys.stderr)
+        return 2
     import contextlib
     import tempfile
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import gc
 
 
 class StopTraining(Exception):
@@ -22,3 +23,14 @@ class RunOutcome:
     checkpoints: list[str]
     tensorboard_dir: str
     resumed_from_iteration: int | None = None
+
+
+def freeze_startup_objects() -> None:
+    """Moves everything allocated so far out of the garbage collector's generations.
+
+    The libraries a run imports (torch, MLflow, ...) leave hundreds of thousands of long-lived objects; every
+    full collection triggered by the training loop's allocations would scan them again. Freezing them after
+    set-up makes the loop as fast as a bare framework loop in a minimal process.
+    """
+    gc.collect()
+    gc.freeze()

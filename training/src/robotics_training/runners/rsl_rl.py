@@ -15,7 +15,7 @@ import os
 import statistics
 
 from robotics_training.progress import IterationReporter, IterationStats
-from robotics_training.runners import CheckpointMismatchError, RunOutcome, StopTraining
+from robotics_training.runners import CheckpointMismatchError, RunOutcome, StopTraining, freeze_startup_objects
 
 
 def _classes():
@@ -117,6 +117,7 @@ def train(env, train_cfg: dict, *, output_dir: str, device: str, iterations: int
     if checkpoint:
         resumed_from = load_into(runner, checkpoint, checkpoint_mode)
     start = runner.current_learning_iteration
+    freeze_startup_objects()
     reporter.budget.start()
     stop_reason = "completed"
     try:

@@ -13,7 +13,7 @@ import pathlib
 import time
 
 from robotics_training.progress import IterationReporter, IterationStats
-from robotics_training.runners import CheckpointMismatchError, RunOutcome
+from robotics_training.runners import CheckpointMismatchError, RunOutcome, freeze_startup_objects
 
 # Checkpoint entries that warm-start loads (weights and normaliser statistics, not the optimiser).
 WEIGHT_MODULES = ("policy", "value", "observation_preprocessor", "state_preprocessor", "value_preprocessor")
@@ -147,6 +147,7 @@ def train(env, cfg: dict, *, output_dir: str, device: str, iterations: int, repo
     observations, _infos = env.reset()
     states = env.state()
     stateful = states is not None
+    freeze_startup_objects()
     reporter.budget.start()
     agent._iteration_started = time.monotonic()
     timestep = start_timestep
