@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Env steps/s of the package's local runner against a bare rsl_rl OnPolicyRunner loop.
 
 Both sides train the same task with the same rsl_rl configuration (the package's own ``rsl_rl_train_cfg``),
@@ -98,7 +97,7 @@ def main() -> int:
         print(json.dumps(run_bare(args) if args.worker == "bare" else run_package(args)))
         return 0
 
-    passthrough = [a for a in sys.argv[1:]]
+    passthrough = list(sys.argv[1:])
     samples: dict[str, list[float]] = {"bare": [], "package": []}
     cpu_samples: dict[str, list[float]] = {"bare": [], "package": []}
     for repeat in range(args.repeats):

@@ -30,4 +30,3 @@ def mlflow_client(mlflow_platform):
     from mlflow.tracking import MlflowClient
 
     return MlflowClient(tracking_uri=mlflow_platform["tracking_uri"], registry_uri=mlflow_platform["tracking_uri"])
-

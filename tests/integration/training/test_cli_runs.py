@@ -45,8 +45,8 @@ def test_skrl_keeps_its_layout_and_writes_tensorboard(skrl_run):
 
 
 def test_skrl_resume_continues_timesteps_and_optimizer(skrl_run, tmp_path):
-    resumed, _ = train(tmp_path / "resumed", "--framework", "skrl", "--max-iterations", "3", "--save-interval", "3",
-                       "--checkpoint-mode", "resume", "--checkpoint-uri", skrl_run["output_dir"])
+    resumed = train(tmp_path / "resumed", "--framework", "skrl", "--max-iterations", "3", "--save-interval", "3",
+                    "--checkpoint-mode", "resume", "--checkpoint-uri", skrl_run["output_dir"])[0]
     assert (resumed["start_iteration"], resumed["final_iteration"], resumed["resumed_from_iteration"]) == (6, 8, 5)
     assert pathlib.Path(resumed["final_checkpoint"]).name == "agent_216.pt"
     assert adam_steps(skrl_run["final_checkpoint"], "optimizer") == 6 * SKRL_OPTIMIZER_STEPS
@@ -54,8 +54,8 @@ def test_skrl_resume_continues_timesteps_and_optimizer(skrl_run, tmp_path):
 
 
 def test_skrl_warm_start_restarts_from_zero(skrl_run, tmp_path):
-    warm, _ = train(tmp_path / "warm", "--framework", "skrl", "--max-iterations", "3", "--save-interval", "3",
-                    "--checkpoint-mode", "warm-start", "--checkpoint-uri", skrl_run["final_checkpoint"])
+    warm = train(tmp_path / "warm", "--framework", "skrl", "--max-iterations", "3", "--save-interval", "3",
+                 "--checkpoint-mode", "warm-start", "--checkpoint-uri", skrl_run["final_checkpoint"])[0]
     assert (warm["start_iteration"], warm["final_iteration"]) == (0, 2)
     assert pathlib.Path(warm["final_checkpoint"]).name == "agent_72.pt"
     assert adam_steps(warm["final_checkpoint"], "optimizer") == 3 * SKRL_OPTIMIZER_STEPS

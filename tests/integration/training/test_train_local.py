@@ -62,7 +62,7 @@ def test_training_improves_the_policy(learned):
 def test_progress_is_streamed_one_line_per_iteration(learned):
     lines = re.findall(r"^localhost \| \[train\] iteration (\d+)/(\d+) mean_reward=\S+ .*steps/s=\d+",
                        learned["run"].stdout, re.M)
-    assert [int(i) for i, _ in lines] == list(range(LEARNING_ITERATIONS))
+    assert [int(i) for i, _total in lines] == list(range(LEARNING_ITERATIONS))
     assert "Mean reward:" in learned["run"].stdout
 
 
@@ -105,8 +105,8 @@ def test_metrics_params_tags_and_artifacts_are_in_mlflow(learned, mlflow_client)
     assert mlflow_client.search_model_versions(f"run_id='{result['run_id']}'") == []
 
 
-def test_resume_continues_the_iteration_counter_and_the_optimizer(learned, mlflow_platform, mlflow_client,
-                                                                   tmp_path):
+def test_resume_continues_the_iteration_counter_and_the_optimizer(
+        learned, mlflow_platform, mlflow_client, tmp_path):
     source = learned["result"]
     run = train(mlflow_platform, tmp_path, training_job_max_iterations=5, training_job_checkpoint_mode="resume",
                 training_job_checkpoint_uri=f"runs:/{source['run_id']}/checkpoints")
@@ -115,8 +115,8 @@ def test_resume_continues_the_iteration_counter_and_the_optimizer(learned, mlflo
     resumed = read_result(run_dir_of(run))
     assert resumed["resumed_from_iteration"] == 119
     assert (resumed["start_iteration"], resumed["final_iteration"]) == (120, 124)
-    assert sorted(p.name for p in pathlib.Path(resumed["output_dir"]).glob("model_*.pt")) == ["model_120.pt",
-                                                                                               "model_124.pt"]
+    saved = sorted(p.name for p in pathlib.Path(resumed["output_dir"]).glob("model_*.pt"))
+    assert saved == ["model_120.pt", "model_124.pt"]
     # The optimizer state went on from the checkpoint's: 120 + 5 iterations of Adam steps.
     assert adam_steps(source["final_checkpoint"]) == 120 * OPTIMIZER_STEPS_PER_ITERATION
     assert adam_steps(resumed["final_checkpoint"]) == 125 * OPTIMIZER_STEPS_PER_ITERATION
@@ -182,4 +182,3 @@ def test_invalid_mode_combination_fails_before_anything_runs(mlflow_platform, tm
     assert run.rc != 0
     assert "training_job_checkpoint_mode=resume" in run.stdout and "training_job_checkpoint_uri" in run.stdout
     assert not any(tmp_path.iterdir())
-

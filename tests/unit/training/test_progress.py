@@ -58,7 +58,7 @@ def test_reporter_logs_prints_and_remembers_first_and_last_reward():
     assert reporter.first_mean_reward == (2, -50.0)
     assert reporter.last_mean_reward == (4, 10.0)
     assert reporter.total_env_steps == 5 * 384
-    assert [step for step, _ in tracker.logged] == [0, 1, 2, 3, 4]
+    assert [step for step, _metrics in tracker.logged] == [0, 1, 2, 3, 4]
     assert len(out.getvalue().splitlines()) == 5
     assert reporter.mean_steps_per_second == 384 / 0.05
 

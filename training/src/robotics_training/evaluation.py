@@ -68,11 +68,11 @@ def run_episodes(policy, task: str, episodes: int, num_envs: int, seed: int,
         returns: list[float] = []
         lengths: list[int] = []
         reached_limit: list[bool] = []
-        obs, _ = env.reset(seed=seed)
+        obs, _info = env.reset(seed=seed)
         with torch.inference_mode():
             while sum(done_counts) < episodes:
                 actions = policy.module(torch.as_tensor(np.asarray(obs, dtype=np.float32))).numpy()
-                obs, reward, terminated, truncated, _ = env.step(np.clip(actions, low, high))
+                obs, reward, terminated, truncated, _info = env.step(np.clip(actions, low, high))
                 running += reward
                 steps += 1
                 for i in np.flatnonzero(np.logical_or(terminated, truncated)):

@@ -26,11 +26,14 @@ def write_json_if_changed(path: str | os.PathLike, data: dict, ignore: tuple[str
         except (OSError, ValueError):
             current = None
         if isinstance(current, dict):
-            strip = lambda d: {k: v for k, v in d.items() if k not in ignore}  # noqa: E731
-            if strip(current) == strip(data):
+            if _without(current, ignore) == _without(data, ignore):
                 return False
     path.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.NamedTemporaryFile("w", dir=path.parent, delete=False, suffix=".tmp") as handle:
         handle.write(json.dumps(data, indent=2) + "\n")
     os.replace(handle.name, path)
     return True
+
+
+def _without(data: dict, keys: tuple[str, ...]) -> dict:
+    return {k: v for k, v in data.items() if k not in keys}

@@ -56,7 +56,7 @@ def _linear_layers(weights: dict, prefix: str) -> list[tuple[int, int]]:
     """(in, out) of ``<prefix>.<i>.weight`` linear layers in index order."""
     pattern = re.compile(rf"^{re.escape(prefix)}\.(\d+)\.weight$")
     layers = sorted((int(m[1]), tuple(v.shape)) for k, v in weights.items() if (m := pattern.match(k)) and v.dim() == 2)
-    return [(shape[1], shape[0]) for _, shape in layers]
+    return [(shape[1], shape[0]) for _index, shape in layers]
 
 
 def _rsl_rl_policy(path: str, state: dict) -> LoadedPolicy:
@@ -73,7 +73,7 @@ def _rsl_rl_policy(path: str, state: dict) -> LoadedPolicy:
     obs_dim = layers[0][0]
     actor_cfg = dict(meta.get("actor") or {})
     distribution_cfg = actor_cfg.get("distribution_cfg") or {"class_name": "GaussianDistribution", "init_std": 1.0}
-    hidden = actor_cfg.get("hidden_dims") or [out for _, out in layers[:-1]]
+    hidden = actor_cfg.get("hidden_dims") or [out for _in, out in layers[:-1]]
     activation = actor_cfg.get("activation", "elu")
     normalization = any(k.startswith("obs_normalizer.") for k in weights)
     head_out = layers[-1][1]
@@ -126,7 +126,7 @@ def _skrl_policy(path: str, state: dict) -> LoadedPolicy:
             f"{path}: unsupported skrl policy layout (expected net.<i>.weight layers, got "
             f"{', '.join(sorted(weights)[:6])})")
     obs_dim, num_actions = layers[0][0], layers[-1][1]
-    hidden = [out for _, out in layers[:-1]]
+    hidden = [out for _in, out in layers[:-1]]
     net = mlp(obs_dim, hidden, num_actions, meta.get("activation", "elu"))
     try:
         net.load_state_dict({k[len("net."):]: v for k, v in weights.items() if k.startswith("net.")}, strict=True)

@@ -53,7 +53,7 @@ def _fetch_mlflow(source: CheckpointSource, destination: pathlib.Path, tracking_
             # A model version's source may be one file or a folder; resolve it and fetch like a run artifact.
             uri = model_version_source(uri, tracking_uri)
         if uri.startswith("runs:/"):
-            run_id, _, artifact_path = uri[len("runs:/"):].partition("/")
+            run_id, _slash, artifact_path = uri[len("runs:/"):].partition("/")
             chosen = _choose_run_artifact(run_id, artifact_path.strip("/"), tracking_uri)
             if chosen is not None:
                 return pathlib.Path(mlflow.artifacts.download_artifacts(
@@ -79,7 +79,7 @@ def resolve_model_version(uri: str, tracking_uri: str | None):
         name, alias = rest.split("@", 1)
         version = client.get_model_version_by_alias(name, alias)
     else:
-        name, _, ref = rest.partition("/")
+        name, _slash, ref = rest.partition("/")
         if ref.isdigit():
             version = client.get_model_version(name, ref)
         else:
@@ -117,7 +117,7 @@ def _blob_container_client(source: CheckpointSource, connection_string: str | No
         return BlobServiceClient.from_connection_string(connection_string).get_container_client(source.container)
     if source.uri.startswith(("https://", "http://")) and "?" in source.uri:
         # A SAS URL carries its own credential.
-        base, _, sas = source.uri.partition("?")
+        sas = source.uri.partition("?")[2]
         return ContainerClient(f"{source.endpoint}", source.container, credential=sas)
     from azure.identity import DefaultAzureCredential
 
@@ -128,7 +128,7 @@ def _blob_container_client(source: CheckpointSource, connection_string: str | No
 
 def _connection_string_account(connection_string: str) -> str | None:
     for part in connection_string.split(";"):
-        key, _, value = part.partition("=")
+        key, _equals, value = part.partition("=")
         if key.strip().lower() == "accountname":
             return value.strip()
     return None

@@ -72,7 +72,7 @@ class GymVecEnv:
         self.max_episode_length = episode_limit(vector_env) or 1000
         self.episode_length_buf = torch.zeros(self.num_envs, dtype=torch.long, device=device)
         self.cfg = {"task": getattr(vector_env.envs[0].spec, "id", None), "num_envs": self.num_envs}
-        obs, _ = vector_env.reset(seed=seed)
+        obs, _info = vector_env.reset(seed=seed)
         self._obs = self._wrap(obs)
 
     def _wrap(self, obs):

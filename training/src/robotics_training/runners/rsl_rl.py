@@ -173,4 +173,3 @@ def _remove_empty_dir(path: str) -> None:
         os.rmdir(path)
     except OSError:
         pass
-

@@ -156,7 +156,7 @@ def train(env, cfg: dict, *, output_dir: str, device: str, iterations: int, repo
             agent.robotics_timestep = timestep + 1
             agent.pre_interaction(timestep=timestep, timesteps=end_timestep)
             with torch.no_grad():
-                actions, _ = agent.act(observations, states, timestep=timestep, timesteps=end_timestep)
+                actions, _outputs = agent.act(observations, states, timestep=timestep, timesteps=end_timestep)
                 next_observations, rewards, terminated, truncated, infos = env.step(actions)
                 next_states = env.state() if stateful else None
                 agent.record_transition(
@@ -231,4 +231,3 @@ def _checkpoint_timestep(path: str, state: dict) -> int | None:
 
     parsed = checkpoint_step(os.path.basename(path))
     return parsed[1] if parsed and parsed[0] == "skrl" else None
-

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 
 def mlp(in_dim: int, hidden_dims: list[int], out_dim: int, activation: str = "elu"):
-    import torch.nn as nn
+    from torch import nn
 
     activations = {"elu": nn.ELU, "relu": nn.ReLU, "tanh": nn.Tanh, "selu": nn.SELU}
     if activation not in activations:
@@ -20,7 +20,6 @@ def mlp(in_dim: int, hidden_dims: list[int], out_dim: int, activation: str = "el
 def build_models(observation_space, action_space, device, hidden_dims: list[int], activation: str = "elu",
                  initial_log_std: float = 0.0) -> dict:
     import torch
-    import torch.nn as nn
     from skrl.models.torch import DeterministicMixin, GaussianMixin, Model
 
     class Policy(GaussianMixin, Model):
@@ -28,7 +27,7 @@ def build_models(observation_space, action_space, device, hidden_dims: list[int]
             Model.__init__(self, observation_space=observation_space, action_space=action_space, device=device)
             GaussianMixin.__init__(self, clip_actions=False, clip_log_std=True, min_log_std=-20.0, max_log_std=2.0)
             self.net = mlp(self.num_observations, hidden_dims, self.num_actions, activation)
-            self.log_std_parameter = nn.Parameter(torch.full((self.num_actions,), float(initial_log_std)))
+            self.log_std_parameter = torch.nn.Parameter(torch.full((self.num_actions,), float(initial_log_std)))
 
         def compute(self, inputs, role=""):
             return self.net(inputs["observations"]), {"log_std": self.log_std_parameter}
