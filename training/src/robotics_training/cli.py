@@ -16,6 +16,9 @@ from robotics_training import __version__
 
 # Order is the order shown in --help.
 COMMANDS = [
+    "train",
+    "evaluate",
+    "export",
     "smoke_test",
     "mirror",
 ]
