@@ -12,6 +12,7 @@ import copy
 import hashlib
 import json
 import re
+import time
 import uuid
 
 from .state import ArmError, Record
@@ -128,10 +129,17 @@ class Generic:
                                    "Changing property '%s' is not allowed." % ".".join(path), target=".".join(path))
 
     def populate(self, ctx: Context, body: dict, existing: Record | None):
-        """Fills server-populated fields of the stored body."""
+        """Fills server-populated fields of the stored body (by default: a system-assigned identity's principal)."""
+        system_identity(ctx, body, existing)
 
     def after_put(self, ctx: Context, record: Record, existing: Record | None):
         """Side effects of a successful PUT (children, principals)."""
+        principal = get_path(record.body, "identity", "principalId")
+        if principal and not (existing and get_path(existing.body, "identity", "principalId") == principal):
+            ctx.state.add_principal(principal, owner=record.key)
+
+    def on_removed(self, state, record: Record):
+        """Runs when the record is removed (its own DELETE, or its resource group's); soft deletes keep a copy."""
 
     def on_succeeded(self, state, record: Record):
         """Runs when the record's long-running operation finished successfully."""
@@ -147,6 +155,20 @@ class Generic:
 
     def filter_list(self, ctx: Context, records: list) -> list:
         return records
+
+
+def system_identity(ctx, body, existing):
+    """A system-assigned identity (``SystemAssigned`` or ``SystemAssigned,UserAssigned``) gets a principal."""
+    identity = body.get("identity")
+    if not isinstance(identity, dict) or "systemassigned" not in (identity.get("type") or "").lower().replace(" ", ""):
+        return
+    old = get_path(existing.body, "identity", "principalId") if existing else None
+    identity["principalId"] = old or stable_guid(ctx.target.id, "system-identity")
+    identity["tenantId"] = ctx.tenant_id
+
+
+def on_removed(state, record: Record):
+    behaviour_for(record.type).on_removed(state, record)
 
 
 def _differs(before, after) -> bool:
@@ -798,6 +820,165 @@ class KubernetesExtension(Generic):
         return body
 
 
+# -- Key Vault: soft delete, purge protection, secrets ---------------------------------------------------
+
+KEY_VAULT_TYPE = "Microsoft.KeyVault/vaults"
+DELETED_VAULT_TYPE = "Microsoft.KeyVault/locations/deletedVaults"
+SECRET_TYPE = "Microsoft.KeyVault/vaults/secrets"
+
+
+def deleted_vault_id(subscription, location, name):
+    return "/subscriptions/%s/providers/Microsoft.KeyVault/locations/%s/deletedVaults/%s" % (
+        subscription, norm_location(location), name)
+
+
+class KeyVault(Generic):
+    def check_put(self, ctx, body, existing):
+        super().check_put(ctx, body, existing)
+        props = body.get("properties") or {}
+        if existing is not None:
+            if existing.properties.get("enablePurgeProtection") and props.get("enablePurgeProtection") is False:
+                raise ArmError(400, "BadRequest", 'The property "enablePurgeProtection" cannot be set to false. '
+                                                  "Enabling the purge protection for a vault is an irreversible "
+                                                  "action.", target="properties.enablePurgeProtection")
+            return
+        deleted = [r for r in ctx.state.resources.values() if r.type == DELETED_VAULT_TYPE
+                   and r.body["name"].lower() == ctx.target.name.lower()]
+        if deleted and (props.get("createMode") or "").lower() != "recover":
+            raise ArmError(409, "ConflictError", "Exist soft deleted vault with the same name.")
+
+    def populate(self, ctx, body, existing):
+        props = body.setdefault("properties", {})
+        if (props.pop("createMode", None) or "").lower() == "recover":
+            for record in [r for r in ctx.state.resources.values() if r.type == DELETED_VAULT_TYPE
+                           and r.body["name"].lower() == ctx.target.name.lower()]:
+                ctx.state.resources.pop(record.key, None)
+        props.setdefault("enableSoftDelete", True)
+        props.setdefault("softDeleteRetentionInDays", 90)
+        props.setdefault("enableRbacAuthorization", False)
+        props["vaultUri"] = "https://%s.vault.azure.net/" % ctx.target.name.lower()
+
+    def on_removed(self, state, record):
+        props = record.properties
+        if props.get("enableSoftDelete") is False:
+            return
+        location = record.body.get("location") or "global"
+        deleted_id = deleted_vault_id(record.id.split("/")[2], location, record.body["name"])
+        now = time.time()
+        days = int(props.get("softDeleteRetentionInDays") or 90)
+        state.put(Record(id=deleted_id, type=DELETED_VAULT_TYPE, parent=None, body={
+            "id": deleted_id, "name": record.body["name"], "type": DELETED_VAULT_TYPE,
+            "properties": {"vaultId": record.id, "location": location, "tags": record.body.get("tags") or {},
+                           "deletionDate": _iso_time(now), "scheduledPurgeDate": _iso_time(now + days * 86400),
+                           "purgeProtectionEnabled": bool(props.get("enablePurgeProtection"))}}))
+
+
+def _iso_time(timestamp):
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(timestamp))
+
+
+def purge_vault(ctx, record, body):
+    if record.properties.get("purgeProtectionEnabled"):
+        raise ArmError(405, "MethodNotAllowed", "Operation 'DeletedVaultPurge' is not allowed.")
+    ctx.state.resources.pop(record.key, None)
+    return 200, None
+
+
+class DeletedVault(Generic):
+    provisioning_state = False
+    actions = {"purge": purge_vault}
+
+
+class KeyVaultSecret(Generic):
+    """ARM stores a secret's value but never returns it."""
+
+    def populate(self, ctx, body, existing):
+        props = body.setdefault("properties", {})
+        if props.get("value") is None and existing is not None:
+            props["value"] = existing.properties.get("value")
+        vault = ctx.target.parent.rsplit("/", 1)[-1].lower()
+        version = short_hash(ctx.target.id, props.get("value") or "", length=32)
+        props["secretUri"] = "https://%s.vault.azure.net/secrets/%s" % (vault, ctx.target.name)
+        props["secretUriWithVersion"] = "%s/%s" % (props["secretUri"], version)
+
+    def view(self, ctx, record):
+        body = copy.deepcopy(record.body)
+        body.get("properties", {}).pop("value", None)
+        return body
+
+
+# -- write-only fields and keys of other services -----------------------------------------------------------
+
+class PostgresServer(Generic):
+    """The administrator password is write-only."""
+
+    def view(self, ctx, record):
+        body = copy.deepcopy(record.body)
+        body.get("properties", {}).pop("administratorLoginPassword", None)
+        return body
+
+    def populate(self, ctx, body, existing):
+        props = body.setdefault("properties", {})
+        if existing is not None and props.get("administratorLoginPassword") is None:
+            props["administratorLoginPassword"] = existing.properties.get("administratorLoginPassword")
+        props["fullyQualifiedDomainName"] = "%s.postgres.database.azure.com" % ctx.target.name
+        props.setdefault("state", "Ready")
+
+
+def list_redis_keys(ctx, record, body):
+    return 200, {"keyName": "Primary", "primaryKey": short_hash(record.key, "primary", length=44),
+                 "secondaryKey": short_hash(record.key, "secondary", length=44)}
+
+
+class RedisDatabase(Generic):
+    actions = {"listkeys": list_redis_keys}
+
+    def populate(self, ctx, body, existing):
+        props = body.setdefault("properties", {})
+        props.setdefault("port", 10000)
+        props.setdefault("clientProtocol", "Encrypted")
+        props.setdefault("resourceState", "Running")
+
+
+class RedisCluster(Generic):
+    def populate(self, ctx, body, existing):
+        super().populate(ctx, body, existing)
+        location = norm_location(body.get("location") or "")
+        body.setdefault("properties", {})["hostName"] = "%s.%s.redis.azure.net" % (ctx.target.name, location)
+
+
+# -- AzureML workspaces: soft delete --------------------------------------------------------------------------
+
+ML_WORKSPACE_TYPE = "Microsoft.MachineLearningServices/workspaces"
+
+
+class MachineLearningWorkspace(Generic):
+    def check_put(self, ctx, body, existing):
+        super().check_put(ctx, body, existing)
+        if existing is None and ctx.target.key in ctx.state.soft_deleted:
+            raise ArmError(409, "Conflict", "Workspace '%s' is soft-deleted: its name cannot be reused until it is "
+                                            "purged or its retention period has passed." % ctx.target.name)
+
+    def populate(self, ctx, body, existing):
+        super().populate(ctx, body, existing)
+        props = body.setdefault("properties", {})
+        props["workspaceId"] = (get_path(existing.body, "properties", "workspaceId") if existing else None) \
+            or stable_guid(ctx.target.id, "workspace")
+        location = norm_location(body.get("location") or "")
+        props["discoveryUrl"] = "https://%s.api.azureml.ms/discovery" % location
+        props["mlFlowTrackingUri"] = "azureml://%s.api.azureml.ms/mlflow/v1.0%s" % (location, ctx.target.id)
+
+    def on_removed(self, state, record):
+        query = getattr(record, "delete_query", None) or {}
+        if str(query.get("forceToPurge", "false")).lower() == "true":
+            state.soft_deleted.pop(record.key, None)
+            return
+        state.soft_deleted[record.key] = {"id": record.id, "deletedAt": time.time()}
+
+
+# Types served without a swagger of their own: type -> the type whose api-versions they accept.
+BUILTIN_EXTRA_TYPES = {DELETED_VAULT_TYPE.lower(): KEY_VAULT_TYPE}
+
 BEHAVIOURS = {
     "microsoft.resources/resourcegroups": ResourceGroup(),
     "microsoft.containerservice/managedclusters": ManagedCluster(),
@@ -807,6 +988,13 @@ BEHAVIOURS = {
     ROLE_ASSIGNMENT_TYPE.lower(): RoleAssignment(),
     ROLE_DEFINITION_TYPE.lower(): RoleDefinition(),
     "microsoft.kubernetesconfiguration/extensions": KubernetesExtension(),
+    KEY_VAULT_TYPE.lower(): KeyVault(),
+    DELETED_VAULT_TYPE.lower(): DeletedVault(),
+    SECRET_TYPE.lower(): KeyVaultSecret(),
+    "microsoft.dbforpostgresql/flexibleservers": PostgresServer(),
+    "microsoft.cache/redisenterprise": RedisCluster(),
+    "microsoft.cache/redisenterprise/databases": RedisDatabase(),
+    ML_WORKSPACE_TYPE.lower(): MachineLearningWorkspace(),
 }
 GENERIC = Generic()
 

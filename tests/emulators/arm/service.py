@@ -10,6 +10,8 @@ import re
 import time
 
 from .behaviours import (
+    BUILTIN_EXTRA_TYPES,
+    on_removed,
     BUILTIN_ROLES,
     ROLE_DEFINITION_TYPE,
     Context,
@@ -38,6 +40,7 @@ class Response:
 class ArmService:
     def __init__(self, state: EmulatorState, subscriptions, base_url=lambda: "https://127.0.0.1"):
         self.state = state
+        self.state.removal_hook = on_removed
         self.subscriptions = {s.lower(): s for s in subscriptions}
         self.base_url = base_url
 
@@ -124,10 +127,15 @@ class ArmService:
         return target.type
 
     def known(self, resource_type: str) -> bool:
-        return self.state.specs.known_type(resource_type) or resource_type.lower() in self.state.extra_types
+        lowered = resource_type.lower()
+        return self.state.specs.known_type(resource_type) or lowered in self.state.extra_types \
+            or lowered in BUILTIN_EXTRA_TYPES
 
     def api_versions(self, resource_type: str) -> list[str]:
         extra = self.state.extra_types.get(resource_type.lower(), {}).get("api_versions", [])
+        builtin = BUILTIN_EXTRA_TYPES.get(resource_type.lower())
+        if builtin:
+            extra = list(extra) + self.state.specs.api_versions(builtin)
         return sorted(set(self.state.specs.api_versions(resource_type)) | set(extra))
 
     def check_api_version(self, target: Target, api_version: str | None):
@@ -425,6 +433,7 @@ class ArmService:
         if current is not None and current.status == "InProgress" and current.kind == "delete":
             return Response(202, None, self.async_headers(current, target, location_only=target.kind == "resource_group"))
         behaviour.check_delete(ctx, record)
+        record.delete_query = dict(ctx.query)
         if not self.is_lro(record.type, "DELETE", ctx.api_version):
             self.state.remove(record.id)
             return Response(200)
