@@ -48,15 +48,19 @@ options:
             resource's POST action with C(value_from)); an existing secret is never rewritten and its value is never
             returned. Options C(vault_id), C(name), C(generate) (C(length), C(special)), C(value_from)
             (C(action_id), C(api_version), C(field)), C(content_type), C(tags).
+          - V(automation_runbook) publishes an Azure Automation runbook with its script (C(automation_account_id),
+            C(name), C(location), C(content), C(runbook_type), C(description), C(tags)); the script's SHA-256 in the
+            C(contentHash) tag makes a rerun one GET.
         type: str
         required: true
         choices: [arm_resource, resource_group, aks_cluster, aks_nodepool, user_assigned_identity, role_assignment,
-                  federated_credential, resource_provider, key_vault_secret]
+                  federated_credential, resource_provider, key_vault_secret, automation_runbook]
       params:
         description:
           - Options of the kind's module, without the common Azure options (inherited from this task).
           - Any value may be a reference C({ref: <key>.<path>}) to the result of another entry, optionally with
-            C(format), a string in which C({}) is replaced by the value.
+            C(format), a string in which C({}) is replaced by the value, or C({secret_value: <name>}), a value of
+            O(secret_values).
         type: dict
         required: true
       depends_on:
@@ -89,9 +93,17 @@ options:
         description: What the entry is, for people reading the graph.
         type: str
   concurrency:
-    description: How many entries are applied at the same time at most.
+    description:
+      - How many entries are applied at the same time at most. Ready entries that start the longest chains of
+        long operations go first.
     type: int
     default: 16
+  secret_values:
+    description:
+      - Secret values (for example VPN shared keys) that O(resources[].params) refer to as C({secret_value: <name>}),
+        so that they never appear in the resource list, the output or the logs.
+    type: dict
+    default: {}
 extends_documentation_fragment:
   - azure_robotics.stack.azure
   - azure_robotics.stack.azure.wait
@@ -199,6 +211,7 @@ from ansible_collections.azure_robotics.stack.plugins.module_utils.azure.kinds i
     aks_cluster,
     aks_nodepool,
     arm_resource,
+    automation_runbook,
     federated_credential,
     key_vault_secret,
     resource_group,
@@ -211,7 +224,7 @@ KINDS = dict(
     arm_resource=arm_resource, resource_group=resource_group, aks_cluster=aks_cluster, aks_nodepool=aks_nodepool,
     user_assigned_identity=user_assigned_identity, role_assignment=role_assignment,
     federated_credential=federated_credential, resource_provider=resource_provider,
-    key_vault_secret=key_vault_secret,
+    key_vault_secret=key_vault_secret, automation_runbook=automation_runbook,
 )
 
 
@@ -230,17 +243,18 @@ def main():
             description=dict(type="str"),
         )),
         concurrency=dict(type="int", default=16),
+        secret_values=dict(type="dict", no_log=True, default={}),
     ))
     p = azure.params
     if p["concurrency"] < 1:
         azure.fail("concurrency must be at least 1, got %d" % p["concurrency"])
-    common = dict((k, v) for k, v in p.items() if k not in ("resources", "concurrency"))
+    common = dict((k, v) for k, v in p.items() if k not in ("resources", "concurrency", "secret_values"))
     for option in AZURE_WAIT_ARGS:
         common.pop(option, None)
     common.update(wait=p["wait"], wait_timeout=p["wait_timeout"])
     try:
-        nodes = parse_nodes(p["resources"], KINDS)
-        runner = GraphRunner(azure, nodes, KINDS, common, concurrency=p["concurrency"])
+        nodes = parse_nodes(p["resources"], KINDS, secret_names=set(p["secret_values"]))
+        runner = GraphRunner(azure, nodes, KINDS, common, concurrency=p["concurrency"], secrets=p["secret_values"])
         runner.check_options()
     except GraphProblem as exc:
         azure.fail("Invalid resources: %s" % "; ".join(exc.problems), problems=exc.problems)

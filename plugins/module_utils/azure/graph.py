@@ -28,6 +28,7 @@ import threading
 import time
 
 REF = "ref"
+SECRET_VALUE = "secret_value"  # {"secret_value": name}: a value of the task's no_log secret_values
 KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,79}$")
 CALLER = "caller"  # pseudo-node: the identity the modules run as (object_id, tenant_id, principal_type)
 
@@ -62,6 +63,21 @@ def is_ref(value):
     return isinstance(value, dict) and REF in value and set(value) <= {REF, "format"}
 
 
+def is_secret_value(value):
+    return isinstance(value, dict) and set(value) == {SECRET_VALUE}
+
+
+def find_secret_values(value):
+    """Every secret_value name in ``value``."""
+    if is_secret_value(value):
+        return [value[SECRET_VALUE]]
+    if isinstance(value, dict):
+        return [name for item in value.values() for name in find_secret_values(item)]
+    if isinstance(value, list):
+        return [name for item in value for name in find_secret_values(item)]
+    return []
+
+
 def ref_key(ref):
     return ref.split(".", 1)[0]
 
@@ -93,17 +109,20 @@ def dotted_get(tree, path):
     return node
 
 
-def resolve(value, lookup):
-    """``value`` with every reference replaced by ``lookup(ref)`` (optionally formatted into a string)."""
+def resolve(value, lookup, secrets=None):
+    """``value`` with every reference replaced by ``lookup(ref)`` (optionally formatted into a string) and every
+    secret_value by its value from ``secrets``."""
     if is_ref(value):
         resolved = lookup(value[REF])
         if value.get("format"):
             return value["format"].replace("{}", str(resolved))
         return resolved
+    if is_secret_value(value):
+        return (secrets or {}).get(value[SECRET_VALUE], "<secret %s>" % value[SECRET_VALUE])
     if isinstance(value, dict):
-        return dict((k, resolve(v, lookup)) for k, v in value.items())
+        return dict((k, resolve(v, lookup, secrets)) for k, v in value.items())
     if isinstance(value, list):
-        return [resolve(v, lookup) for v in value]
+        return [resolve(v, lookup, secrets) for v in value]
     return value
 
 
@@ -112,6 +131,8 @@ _PLACEHOLDERS = dict(int=0, float=0.0, bool=True, list=[], dict={}, raw="<ref>")
 
 def placeholders(value, spec=None):
     """``value`` with references replaced by values its ``spec`` accepts (to check options before any request)."""
+    if is_secret_value(value):
+        return "<secret>"
     if is_ref(value):
         spec = spec or {}
         if spec.get("choices"):
@@ -142,8 +163,11 @@ class Node:
         self.depends_on = list(dict.fromkeys(list(depends_on) + implied))
 
 
-def parse_nodes(resources, kinds):
-    """Nodes from the module's ``resources`` option; raises GraphProblem listing every problem."""
+def parse_nodes(resources, kinds, secret_names=None):
+    """Nodes from the module's ``resources`` option; raises GraphProblem listing every problem.
+
+    ``secret_names``: the names of the task's secret_values (every secret_value must name one).
+    """
     problems, nodes = [], {}
     for index, item in enumerate(resources or []):
         where = "resources[%d]" % index
@@ -166,6 +190,9 @@ def parse_nodes(resources, kinds):
         nodes[key] = Node(key, item["kind"], item.get("params") or {}, item.get("depends_on") or [],
                           item.get("outputs"), item.get("write_only") or [], item.get("description"))
     for node in nodes.values():
+        for name in find_secret_values(node.params):
+            if secret_names is not None and name not in secret_names:
+                problems.append("%s: secret_value %r is not a key of secret_values" % (node.key, name))
         for dependency in node.depends_on:
             if dependency not in nodes:
                 problems.append("%s: depends on or refers to %r, which is not a key of resources" % (node.key, dependency))
@@ -241,6 +268,22 @@ def principal_type(claims):
     if claims.get("idtyp"):
         return "ServicePrincipal" if claims["idtyp"] == "app" else "User"
     return "User" if claims.get("scp") or claims.get("upn") else "ServicePrincipal"
+
+
+# Rough durations (seconds) of long operations by resource type: only used to start long chains first.
+ESTIMATES = {"virtualnetworkgateways": 1800.0, "redisenterprise": 900.0, "flexibleservers": 600.0,
+             "managedclusters": 600.0}
+
+
+def estimated_seconds(node):
+    if node.kind in ("aks_cluster", "aks_nodepool"):
+        return 600.0
+    if node.kind != "arm_resource":
+        return 1.0
+    parts = str(node.params.get("id") or "").lower().split("/")
+    if "redisenterprise" in parts:
+        return ESTIMATES["redisenterprise"]
+    return ESTIMATES.get(parts[-2] if len(parts) > 1 else "", 60.0)
 
 
 # -- running ----------------------------------------------------------------------------------------------
@@ -323,7 +366,7 @@ class GraphRunner:
     inherits (subscription, retries, wait, ...).
     """
 
-    def __init__(self, azure, nodes, kinds, common, concurrency=16, clock=time.monotonic):
+    def __init__(self, azure, nodes, kinds, common, concurrency=16, clock=time.monotonic, secrets=None):
         self.azure = azure
         self.nodes = nodes
         self.kinds = kinds
@@ -332,6 +375,7 @@ class GraphRunner:
         self.concurrency = max(1, int(concurrency))
         self.clock = clock
         self.results = dict((key, NodeResult(key)) for key in nodes)
+        self.secrets = dict(secrets or {})
         self.secret_handles = {}
         self._local = threading.local()
         self._caller = None
@@ -438,7 +482,7 @@ class GraphRunner:
         outcome.started = self.clock()
         try:
             try:
-                params = resolve(node.params, self.lookup)
+                params = resolve(node.params, self.lookup, self.secrets)
             except Unresolved as exc:
                 if not self.check_mode:
                     raise NodeFailed("reference %s has no value: the resource it names did not return it"
@@ -490,15 +534,33 @@ class GraphRunner:
         return fields
 
     # -- the whole graph ------------------------------------------------------------------------------
+    def priorities(self):
+        """Key -> estimated seconds of the longest chain from the node to the end of the graph: ready nodes that
+        start the longest chains are submitted first (a scheduling hint only)."""
+        dependants = dict((key, []) for key in self.nodes)
+        for key, node in self.nodes.items():
+            for dependency in node.depends_on:
+                dependants[dependency].append(key)
+        memo = {}
+
+        def chain(key):
+            if key not in memo:
+                memo[key] = estimated_seconds(self.nodes[key]) + max([chain(d) for d in dependants[key]] or [0.0])
+            return memo[key]
+
+        return dict((key, chain(key)) for key in self.nodes)
+
     def run(self):
         from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 
         self.started = self.clock()
+        priority = self.priorities()
         waiting = dict((key, set(node.depends_on)) for key, node in self.nodes.items())
         running = {}
         with ThreadPoolExecutor(max_workers=self.concurrency, thread_name_prefix="arm-node") as pool:
             while waiting or running:
-                for key in [k for k, deps in waiting.items() if not deps]:
+                ready = sorted([k for k, deps in waiting.items() if not deps], key=lambda k: -priority[k])
+                for key in ready[:max(0, self.concurrency - len(running))]:
                     del waiting[key]
                     self.results[key].status = "running"
                     running[pool.submit(self.run_node, self.nodes[key])] = key

@@ -49,6 +49,7 @@ BUILTIN_ROLES = {
     "Monitoring Data Reader": "b0d8363b-8ddd-447d-831f-62ca05bff136",
     "Grafana Admin": "22926164-76b3-42b3-bc55-97df8dab3e41",
     "Azure Kubernetes Service Cluster Admin Role": "0ab0b1a8-8aac-4efd-b8c2-3ee1fb270be8",
+    "Azure Kubernetes Service Contributor Role": "ed7f3fbd-7b88-4dd4-9017-9adb7ce333f8",
     "Azure Kubernetes Service Cluster User Role": "4abbcc35-e782-43d8-92c5-2d3c1bd2986f",
     "Azure Kubernetes Service RBAC Cluster Admin": "b1ff04bb-8a4e-4dc4-8eb5-8693973ce19b",
     "Azure Kubernetes Service RBAC Admin": "3498e952-d568-435e-9b2c-8d77e338d7f7",
@@ -976,6 +977,81 @@ class MachineLearningWorkspace(Generic):
         state.soft_deleted[record.key] = {"id": record.id, "deletedAt": time.time()}
 
 
+# -- endpoints and ids other services report ---------------------------------------------------------------
+
+class PublicIp(Generic):
+    def populate(self, ctx, body, existing):
+        props = body.setdefault("properties", {})
+        if (props.get("publicIPAllocationMethod") or "").lower() == "static":
+            old = get_path(existing.body, "properties", "ipAddress") if existing else None
+            digest = hashlib.sha256(ctx.target.key.encode()).digest()
+            props["ipAddress"] = old or "20.%d.%d.%d" % (digest[0], digest[1], max(1, digest[2] % 255))
+
+
+class ContainerRegistry(Generic):
+    def populate(self, ctx, body, existing):
+        body.setdefault("properties", {})["loginServer"] = "%s.azurecr.io" % ctx.target.name.lower()
+
+
+class StorageAccount(Generic):
+    def populate(self, ctx, body, existing):
+        name = ctx.target.name
+        body.setdefault("properties", {})["primaryEndpoints"] = dict(
+            (service, "https://%s.%s.core.windows.net/" % (name, service)) for service in ("blob", "file", "dfs", "queue",
+                                                                                         "table", "web"))
+
+
+class LogAnalyticsWorkspace(Generic):
+    def populate(self, ctx, body, existing):
+        body.setdefault("properties", {})["customerId"] = stable_guid(ctx.target.id, "customer")
+
+
+class Grafana(Generic):
+    def populate(self, ctx, body, existing):
+        super().populate(ctx, body, existing)
+        body.setdefault("properties", {})["endpoint"] = "https://%s-%s.%s.grafana.azure.com" % (
+            ctx.target.name, short_hash(ctx.target.id, length=8), norm_location(body.get("location") or ""))
+
+
+class MonitorWorkspace(Generic):
+    def populate(self, ctx, body, existing):
+        location = norm_location(body.get("location") or "")
+        body.setdefault("properties", {})["metrics"] = {
+            "prometheusQueryEndpoint": "https://%s-%s.%s.prometheus.monitor.azure.com" % (
+                ctx.target.name, short_hash(ctx.target.id, length=4), location),
+            "internalId": "mac_%s" % stable_guid(ctx.target.id, "mac")}
+
+
+# -- Automation runbooks: the script is the draft's content, then published ------------------------------------
+
+RUNBOOK_TYPE = "Microsoft.Automation/automationAccounts/runbooks"
+
+
+def publish_runbook(ctx, record, body):
+    if record.body.get("_draft") is None:
+        raise ArmError(400, "BadRequest", "The runbook '%s' has no draft content to publish." % record.body["name"])
+    record.properties["state"] = "Published"
+    record.body["_published"] = record.body["_draft"]
+    return 202, None
+
+
+class Runbook(Generic):
+    actions = {"publish": publish_runbook}
+
+    def populate(self, ctx, body, existing):
+        props = body.setdefault("properties", {})
+        props["state"] = "New" if existing is None else existing.properties.get("state", "New")
+        for key in ("_draft", "_published"):
+            if existing is not None and key in existing.body:
+                body[key] = existing.body[key]
+
+    def view(self, ctx, record):
+        body = copy.deepcopy(record.body)
+        body.pop("_draft", None)
+        body.pop("_published", None)
+        return body
+
+
 # Types served without a swagger of their own: type -> the type whose api-versions they accept.
 BUILTIN_EXTRA_TYPES = {DELETED_VAULT_TYPE.lower(): KEY_VAULT_TYPE}
 
@@ -995,6 +1071,13 @@ BEHAVIOURS = {
     "microsoft.cache/redisenterprise": RedisCluster(),
     "microsoft.cache/redisenterprise/databases": RedisDatabase(),
     ML_WORKSPACE_TYPE.lower(): MachineLearningWorkspace(),
+    "microsoft.network/publicipaddresses": PublicIp(),
+    "microsoft.containerregistry/registries": ContainerRegistry(),
+    "microsoft.storage/storageaccounts": StorageAccount(),
+    "microsoft.operationalinsights/workspaces": LogAnalyticsWorkspace(),
+    "microsoft.dashboard/grafana": Grafana(),
+    "microsoft.monitor/accounts": MonitorWorkspace(),
+    RUNBOOK_TYPE.lower(): Runbook(),
 }
 GENERIC = Generic()
 

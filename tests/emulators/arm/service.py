@@ -57,6 +57,8 @@ class ArmService:
             if target.kind in ("operation_status", "operation_result"):
                 return self.operation(target)
             self.check_subscription(target)
+            if method == "PUT" and path.lower().rstrip("/").endswith("/draft/content"):
+                return self.put_runbook_content(path, raw)
             api_version = query.get("api-version")
             self.check_api_version(target, api_version)
             body = self.parse_body(raw) if method in ("PUT", "PATCH", "POST") else None
@@ -460,6 +462,16 @@ class ArmService:
             state.remove(record.id)
         else:
             record.properties["provisioningState"] = "Failed"
+
+    def put_runbook_content(self, path, raw):
+        """``PUT <runbook>/draft/content``: the script as text (not JSON)."""
+        runbook_id = path.split("?", 1)[0].rstrip("/")[:-len("/draft/content")]
+        record = self.state.get(runbook_id)
+        if record is None:
+            raise ArmError(404, "ResourceNotFound", "The runbook '%s' was not found." % runbook_id.rsplit("/", 1)[-1])
+        record.body["_draft"] = raw.decode("utf-8", "replace")
+        record.properties["state"] = "Edit"
+        return Response(202)
 
     # -- POST actions and providers -----------------------------------------------------------------
     def action(self, ctx: Context, body) -> Response:
