@@ -17,7 +17,12 @@ import copy
 import ipaddress
 import re
 
-from ansible_collections.azure_robotics.stack.plugins.module_utils.naming import NamingError, platform_names
+from ansible_collections.azure_robotics.stack.plugins.module_utils.naming import (
+    PLATFORM,
+    NamingError,
+    platform_names,
+    resource_name,
+)
 from ansible_collections.azure_robotics.stack.plugins.module_utils.node_pools import (
     DEFAULT_NODE_POOLS,
     all_pool_settings,
@@ -247,14 +252,28 @@ def problems_of(s):
         s["names"] = platform_names(s["resource_prefix"], s["environment_name"], s["instance"],
                                     workspace_suffix=s["aml_workspace_name_suffix"],
                                     resource_group=s["resource_group_name"])
-    except NamingError as exc:
-        add(str(exc))
+    except NamingError:
         s["names"] = None
+        problems.extend(naming_problems(s))
 
     problems.extend(_network_problems(s))
     problems.extend(_aks_problems(s))
     problems.extend(_service_problems(s))
     return problems
+
+
+def naming_problems(s):
+    """Every derived name Azure would refuse (not only the first), naming the variables to change."""
+    found = []
+    kinds = [(kind, qualifier, None) for kind, qualifier in PLATFORM.values()]
+    kinds.append(("machine_learning_workspace", None, s["aml_workspace_name_suffix"]))
+    for kind, qualifier, suffix in kinds:
+        try:
+            resource_name(kind, s["resource_prefix"], s["environment_name"], s["instance"], qualifier, suffix)
+        except NamingError as exc:
+            if str(exc) not in found:
+                found.append(str(exc))
+    return found
 
 
 def _zones_supported(s):
