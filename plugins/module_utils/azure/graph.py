@@ -247,18 +247,19 @@ def critical_path(depends_on, weight):
 
     def longest(key):
         if key not in memo:
-            best = (0.0, [])
+            best = None
             for dependency in depends_on.get(key) or []:
                 candidate = longest(dependency)
-                if candidate[0] > best[0]:
+                if best is None or candidate[0] > best[0]:
                     best = candidate
+            best = best or (0.0, [])
             memo[key] = (best[0] + float(weight.get(key) or 0.0), best[1] + [key])
         return memo[key]
 
     result = (0.0, [])
     for key in depends_on:
         candidate = longest(key)
-        if candidate[0] > result[0]:
+        if candidate[0] > result[0] or (candidate[0] == result[0] and len(candidate[1]) > len(result[1])):
             result = candidate
     return result
 
