@@ -378,28 +378,49 @@ class GraphRunner:
         self.results = dict((key, NodeResult(key)) for key in nodes)
         self.secrets = dict(secrets or {})
         self.secret_handles = {}
-        self._local = threading.local()
+        self._clients = {}
+        self._clients_lock = threading.Lock()
+        self._session = None
         self._caller = None
         self._caller_lock = threading.Lock()
         self.started = None
 
     # -- shared services --------------------------------------------------------------------------------
     def client(self, service):
-        """One client per service and thread (connection pools are not shared between threads)."""
-        cache = getattr(self._local, "clients", None)
-        if cache is None:
-            cache = self._local.clients = {}
-        if service not in cache:
-            from ansible_collections.azure_robotics.stack.plugins.module_utils.azure.clients import build_client
+        """One client per service, shared by the threads (Azure SDK clients are thread-safe) over one
+        connection pool as large as the graph's concurrency."""
+        with self._clients_lock:
+            if service not in self._clients:
+                from ansible_collections.azure_robotics.stack.plugins.module_utils.azure.clients import build_client
 
-            def missing(package, exc):
-                raise NodeFailed("the Python package %s is required: %s" % (package, exc))
+                def missing(package, exc):
+                    raise NodeFailed("the Python package %s is required: %s" % (package, exc))
 
-            p = self.common
-            cache[service] = build_client(service, credential=self.azure.credential,
-                                          subscription_id=p["subscription_id"], cloud=self.azure.cloud,
-                                          ca_bundle=p.get("ca_bundle"), retries=p["api_retries"], missing=missing)
-        return cache[service]
+                p = self.common
+                self._clients[service] = build_client(
+                    service, credential=self.azure.credential, subscription_id=p["subscription_id"],
+                    cloud=self.azure.cloud, ca_bundle=p.get("ca_bundle"), retries=p["api_retries"], missing=missing,
+                    **self._transport())
+            return self._clients[service]
+
+    def _transport(self):
+        """A requests session with a pool for every concurrent node (the default keeps 10 connections)."""
+        if self._session is None:
+            try:
+                import requests
+                from requests.adapters import HTTPAdapter
+            except ImportError:
+                return {}
+            self._session = requests.Session()
+            adapter = HTTPAdapter(pool_connections=4, pool_maxsize=self.concurrency + 8)
+            self._session.mount("https://", adapter)
+            self._session.mount("http://", adapter)
+        from azure.core.pipeline.transport import RequestsTransport
+
+        options = dict(session=self._session, session_owner=False)
+        if self.common.get("ca_bundle"):
+            options["connection_verify"] = self.common["ca_bundle"]
+        return dict(transport=RequestsTransport(**options))
 
     def caller(self):
         """Claims of the ARM token: who runs the modules (for role assignments to the current user)."""

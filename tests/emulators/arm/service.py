@@ -207,9 +207,12 @@ class ArmService:
         poll = max(0.02, min(remaining, 1.0))
         headers = {
             "Location": "%s%s/operationresults/%s?api-version=%s" % (base, suffix, op.id, op.api_version),
-            "Retry-After": str(int(math.ceil(poll))),
             "retry-after-ms": str(int(poll * 1000)),
         }
+        # Retry-After carries whole seconds only, and clients read it before retry-after-ms: with scaled
+        # (fractional) durations it is sent only when a whole second remains, rounded down.
+        if poll >= 1.0:
+            headers["Retry-After"] = str(int(math.floor(poll)))
         if not location_only:
             headers["Azure-AsyncOperation"] = "%s%s/operations/%s?api-version=%s" % (base, suffix, op.id, op.api_version)
         return headers
