@@ -34,8 +34,8 @@ def platform_resources(value):
     return platform.resources(_checked(value))
 
 
-def platform_secret_values(value):
-    return platform.secret_values(_checked(value))
+def platform_secret_values(vpn_site_connections):
+    return platform.secret_values(vpn_site_connections)
 
 
 def platform_facts(value, applied=None):

@@ -19,9 +19,9 @@ description:
   - Each entry of O(resources) is applied by the engine of one of the collection's modules (its O(resources[].kind)),
     with that module's options in O(resources[].params) and the same behaviour - one read, compare, write only
     what differs, wait for long operations, check mode and diff.
-  - Values only known once another resource exists (an identity's principal ID, the AKS OIDC issuer URL) are
+  - "Values only known once another resource exists (an identity's principal ID, the AKS OIDC issuer URL) are
     written as references, C({ref: <key>.<path>}), to that resource's result; they make the entry depend on it.
-    C({ref: caller.object_id}) (also C(tenant_id), C(principal_type)) is the identity the task runs as.
+    C({ref: caller.object_id}) (also C(tenant_id), C(principal_type)) is the identity the task runs as."
   - The graph (keys, kinds, references, cycles, every entry's options) is checked before any request. A failed
     entry is reported with its message; the entries that depend on it are skipped, all others are applied, and
     the task fails naming them. Rerun to converge.
@@ -58,9 +58,9 @@ options:
       params:
         description:
           - Options of the kind's module, without the common Azure options (inherited from this task).
-          - Any value may be a reference C({ref: <key>.<path>}) to the result of another entry, optionally with
+          - "Any value may be a reference C({ref: <key>.<path>}) to the result of another entry, optionally with
             C(format), a string in which C({}) is replaced by the value, or C({secret_value: <name>}), a value of
-            O(secret_values).
+            O(secret_values)."
         type: dict
         required: true
       depends_on:
@@ -100,8 +100,8 @@ options:
     default: 16
   secret_values:
     description:
-      - Secret values (for example VPN shared keys) that O(resources[].params) refer to as C({secret_value: <name>}),
-        so that they never appear in the resource list, the output or the logs.
+      - "Secret values (for example VPN shared keys) that O(resources[].params) refer to as C({secret_value: <name>}),
+        so that they never appear in the resource list, the output or the logs."
     type: dict
     default: {}
 extends_documentation_fragment:
@@ -121,7 +121,9 @@ notes:
 """
 
 EXAMPLES = r"""
-- name: Network, identity and its role, AKS with a Spot GPU pool and a federated credential, at once
+- name: Network, identity and its role, AKS and a federated credential, at once
+  vars:
+    group_id: /subscriptions/{{ subscription_id }}/resourceGroups/rg-robotics-dev-001
   azure_robotics.stack.arm_resources:
     resources:
       - key: group
@@ -139,7 +141,7 @@ EXAMPLES = r"""
             properties:
               addressSpace: {addressPrefixes: [10.0.0.0/16]}
               subnets:
-                - name: snet-aks-robotics-dev-001
+                - name: snet-aks
                   properties: {addressPrefix: 10.0.5.0/24}
         depends_on: [group]
       - key: ml_identity
@@ -149,7 +151,7 @@ EXAMPLES = r"""
       - key: ml_contributor
         kind: role_assignment
         params:
-          scope: /subscriptions/{{ subscription_id }}/resourceGroups/rg-robotics-dev-001
+          scope: "{{ group_id }}"
           principal_id: {ref: ml_identity.principal_id}
           principal_type: ServicePrincipal
           role: Contributor
@@ -164,7 +166,7 @@ EXAMPLES = r"""
           system_pool:
             vm_size: Standard_D8ds_v5
             count: 1
-            vnet_subnet_id: /subscriptions/{{ subscription_id }}/resourceGroups/rg-robotics-dev-001/providers/Microsoft.Network/virtualNetworks/vnet-robotics-dev-001/subnets/snet-aks-robotics-dev-001
+            vnet_subnet_id: "{{ group_id }}/providers/Microsoft.Network/virtualNetworks/vnet-robotics-dev-001/subnets/snet-aks"
         depends_on: [vnet]
       - key: ml_default_sa
         kind: federated_credential

@@ -122,7 +122,7 @@ def main(argv=None):
     with tempfile.TemporaryDirectory(prefix="bench-infra-") as workdir:
         proc, admin = start_emulator(workdir)
         try:
-            runs = [run_once(admin, workdir) for _ in range(options.runs)]
+            runs = [run_once(admin, workdir) for _run in range(options.runs)]
         finally:
             proc.terminate()
             proc.wait(timeout=10)

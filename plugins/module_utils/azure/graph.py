@@ -180,8 +180,8 @@ def parse_nodes(resources, kinds, secret_names=None):
             problems.append("%s.key=%r is used twice" % (where, key))
             continue
         if item.get("kind") not in kinds:
-            problems.append("%s (%s): kind=%r is not one of %s" % (where, key, item.get("kind"),
-                                                                  ", ".join(sorted(kinds))))
+            problems.append("%s (%s): kind=%r is not one of %s"
+                            % (where, key, item.get("kind"), ", ".join(sorted(kinds))))
             continue
         for option in ("write_only",):
             for entry in item.get(option) or []:

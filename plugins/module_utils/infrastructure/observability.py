@@ -118,10 +118,11 @@ def add_azureml(b):
         }
         if cluster.get("subnet"):
             props["subnet"] = {"id": cluster["subnet"]}
+        body = {
+            "location": b.location,
+            "identity": {"type": "UserAssigned", "userAssignedIdentities": {ml_identity: {}}},
+            "properties": {"computeType": "AmlCompute", "properties": props},
+        }
         b.arm("ml_compute_" + name.replace("-", "_").lower(), "Microsoft.MachineLearningServices/workspaces/computes",
-              (n["machine_learning_workspace"], name), {
-                  "location": b.location,
-                  "identity": {"type": "UserAssigned", "userAssignedIdentities": {ml_identity: {}}},
-                  "properties": {"computeType": "AmlCompute", "properties": props},
-              }, depends_on=["ml_workspace", "ml_identity"], immutable=["properties.properties.vmSize"],
-              description="AzureML compute cluster %s" % name)
+              (n["machine_learning_workspace"], name), body, depends_on=["ml_workspace", "ml_identity"],
+              immutable=["properties.properties.vmSize"], description="AzureML compute cluster %s" % name)

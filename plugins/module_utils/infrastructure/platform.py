@@ -58,9 +58,10 @@ def resources(settings):
     return builder(settings).nodes
 
 
-def secret_values(settings):
-    """Values the graph refers to by name and the task passes as no_log ``secret_values``."""
-    return vpn.secret_values(settings)
+def secret_values(vpn_site_connections):
+    """Values the graph refers to by name, from the inventory's ``vpn_site_connections``, for the task's no_log
+    ``secret_values``."""
+    return vpn.secret_values(vpn_site_connections)
 
 
 def _entry(applied, key):

@@ -544,6 +544,9 @@ def settings(variables):
     if problems:
         raise InventoryError(problems)
     s["location"] = str(s["location"])
+    # Shared keys stay out of the settings (they are shown at -vvv): the no_log secret_values carry them.
+    s["vpn_site_connections"] = [dict((k, v) for k, v in site.items() if k != "shared_key")
+                                 for site in s["vpn_site_connections"] or []]
     if s["startup_automation_enabled"] and "Microsoft.Automation" not in s["resource_providers"]:
         s["resource_providers"] = list(s["resource_providers"]) + ["Microsoft.Automation"]
     s["postgresql_version"] = str(s["postgresql_version"])

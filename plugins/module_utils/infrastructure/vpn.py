@@ -22,11 +22,11 @@ def shared_key_name(site):
     return "vpn-site-%s" % site_key(site["name"])
 
 
-def secret_values(s):
-    """The site-to-site shared keys, for the task's no_log ``secret_values``."""
-    if not s["vpn_enabled"]:
-        return {}
-    return dict((shared_key_name(site), site["shared_key"]) for site in s["vpn_site_connections"] or [])
+def secret_values(sites):
+    """The site-to-site shared keys of the inventory's ``vpn_site_connections``, for the task's no_log
+    ``secret_values`` (the settings never hold them)."""
+    return dict((shared_key_name(site), site.get("shared_key")) for site in sites or []
+                if isinstance(site, dict) and site.get("name"))
 
 
 def add(b):

@@ -996,9 +996,9 @@ class ContainerRegistry(Generic):
 class StorageAccount(Generic):
     def populate(self, ctx, body, existing):
         name = ctx.target.name
+        services = ("blob", "file", "dfs", "queue", "table", "web")
         body.setdefault("properties", {})["primaryEndpoints"] = dict(
-            (service, "https://%s.%s.core.windows.net/" % (name, service)) for service in ("blob", "file", "dfs", "queue",
-                                                                                         "table", "web"))
+            (service, "https://%s.%s.core.windows.net/" % (name, service)) for service in services)
 
 
 class LogAnalyticsWorkspace(Generic):

@@ -38,6 +38,10 @@ def test_destroy_needs_confirmation_then_deletes_and_purges(emulator, tmp_path):
     created = playbook(emulator, "site.yml", tmp_path)
     assert created.rc == 0, failure(created)
     assert (tmp_path / "facts.json").exists()
+    # A later tier runs on its own from the saved document.
+    cluster = run_playbook("playbooks/cluster.yml", "--limit", "aks", inventory=str(INVENTORY),
+                           extra_vars={"platform_facts_file": str(tmp_path / "facts.json")})
+    assert cluster.rc == 0 and "Configuring cluster aks-robotics-dev-001" in cluster.stdout, failure(cluster)
 
     emulator.clear_requests()
     refused = playbook(emulator, "playbooks/destroy.yml", tmp_path, platform_destroy_confirm="yes")
@@ -56,6 +60,9 @@ def test_destroy_needs_confirmation_then_deletes_and_purges(emulator, tmp_path):
     assert not [r for r in emulator.resources() if r["type"].lower().endswith("deletedvaults")]
     assert "Nothing of the platform is kept soft-deleted" in destroyed.stdout
     assert not (tmp_path / "facts.json").exists()
+    missing = run_playbook("playbooks/workloads.yml", "--limit", "aks", inventory=str(INVENTORY),
+                           extra_vars={"platform_facts_file": str(tmp_path / "facts.json")})
+    assert missing.rc != 0 and "Provision the platform first" in missing.stdout
 
     emulator.clear_requests()
     again = playbook(emulator, "playbooks/destroy.yml", tmp_path, platform_destroy_confirm=GROUP)

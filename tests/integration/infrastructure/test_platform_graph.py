@@ -25,7 +25,7 @@ pytestmark = pytest.mark.slow
 def apply(emulator, settings, check_mode=False):
     args = emulator_module_args(emulator.url, emulator.subscription_id, emulator.tenant_id)
     return run_module("arm_resources", dict(args, resources=platform.resources(settings), concurrency=48,
-                                            secret_values=platform.secret_values(settings)), check_mode=check_mode)
+                                            secret_values={}), check_mode=check_mode)
 
 
 @pytest.fixture

@@ -74,14 +74,6 @@ def stored_ids(admin) -> set[str]:
     return {r["id"].lower() for r in admin.resources()}
 
 
-def secret_values(admin) -> list[str]:
-    values = []
-    for record in admin.resources():
-        if record["type"].lower() == "microsoft.keyvault/vaults/secrets":
-            values.append(None)  # the admin view never shows values; read them below through the store
-    return values
-
-
 def assert_no_duplicates_or_orphans(admin, expected_assignments: int):
     resources = admin.resources()
     ids = [r["id"].lower() for r in resources]
@@ -142,16 +134,26 @@ def test_site_creates_every_resource_then_a_rerun_changes_nothing_and_only_reads
     assert {r["method"] for r in log} == {"GET"}
 
 
+SITE = {"name": "lab", "gateway_address": "203.0.113.10", "address_spaces": ["192.168.10.0/24"],
+        "shared_key": "S2S-shared-key-not-for-output"}
+
+
 def test_check_diff_on_an_empty_subscription_lists_every_resource_and_sends_no_write(emulator, tmp_path):
-    run = site(emulator, tmp_path / "facts.json", check=True, diff=True)
+    extra = {"vpn_site_connections": [SITE]}
+    run = site(emulator, tmp_path / "facts.json", "-vvv", check=True, diff=True, extra=extra)
     assert run.rc == 0, failure(run)
     assert mutating(emulator.requests()) == []
     assert emulator.resources() == []
     assert not (tmp_path / "facts.json").exists()
-    resources = example_resources(emulator.info["subscription_id"])
+    resources = example_resources(emulator.info["subscription_id"], **extra)
+    assert {"vpn_site_lab", "vpn_connection_lab"} <= {e["key"] for e in resources}
     for entry in resources:
         if entry["kind"] != "resource_provider":
             assert "%s (" % entry["key"] in run.stdout, "%s is not in the --diff output" % entry["key"]
+    # The shared key goes through no_log secret_values: never printed, even at -vvv.
+    assert SITE["shared_key"] not in run.stdout + run.stderr
+    token = azure_env(emulator)["AZURE_ACCESS_TOKEN"]
+    assert token not in run.stdout + run.stderr
 
 
 def descendants(pid: int) -> list[int]:

@@ -41,6 +41,7 @@ ARGUMENT_SPEC = dict(
 ARGUMENT_SPEC.update(POOL_OPTIONS)
 MODULE_OPTIONS = dict(wait_options=True)
 
+
 def run(azure):
     """Applies ``azure.params``; returns the module result."""
     p = azure.params

@@ -38,6 +38,7 @@ ARGUMENT_SPEC.update(
 )
 MODULE_OPTIONS = dict(wait_options=True, required_if=[("state", "present", ["body"])])
 
+
 class WriteOnly:
     """A body field ARM never returns (a password): sent when the resource is created, or when ``fresh()`` says
     its value changed in this run; never compared and never shown. ``value_for_create()`` and ``value()`` give

@@ -35,6 +35,7 @@ ARGUMENT_SPEC = dict(
 )
 MODULE_OPTIONS = dict(wait_options=False, required_if=[("state", "present", ["issuer", "subject"])])
 
+
 def run(azure):
     """Applies ``azure.params``; returns the module result."""
     p = azure.params

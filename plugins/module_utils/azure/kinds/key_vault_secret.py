@@ -164,8 +164,8 @@ def run(azure, handle_box=None):
                 operations.begin_delete_by_id(secret_id, api_version=p["api_version"]).result()
             except Exception as exc:  # named with the secret
                 azure.fail_azure(exc, "delete", described)
-        return dict(changed=True, id=secret_id, diff=dict(before=dict(id=secret_id, state="present"),
-                                                           after=dict(state="absent")))
+        diff = dict(before=dict(id=secret_id, state="present"), after=dict(state="absent"))
+        return dict(changed=True, id=secret_id, diff=diff)
 
     if current is not None:
         # Written once: the value is never compared (ARM does not return it) and never rotated.

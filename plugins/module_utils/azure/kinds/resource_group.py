@@ -30,6 +30,7 @@ ARGUMENT_SPEC = dict(
 )
 MODULE_OPTIONS = dict(wait_options=True, required_if=[("state", "present", ["location"])])
 
+
 def run(azure):
     """Applies ``azure.params``; returns the module result."""
     p = azure.params

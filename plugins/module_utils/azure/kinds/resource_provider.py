@@ -21,6 +21,7 @@ ARGUMENT_SPEC = dict(
 )
 MODULE_OPTIONS = dict(wait_options=True)
 
+
 def run(azure):
     """Applies ``azure.params``; returns the module result."""
     p = azure.params

@@ -59,6 +59,7 @@ ARGUMENT_SPEC = dict(
 )
 MODULE_OPTIONS = dict(wait_options=False)
 
+
 def run(azure):
     """Applies ``azure.params``; returns the module result."""
     p = azure.params

@@ -91,6 +91,10 @@ def test_principal_type_of_the_caller(claims, expected):
     assert principal_type(claims) == expected
 
 
+def missing(ref):
+    raise Unresolved(ref)
+
+
 def test_unresolved_is_an_exception():
     with pytest.raises(Unresolved):
-        resolve({"ref": "a.b"}, lambda ref: (_ for _ in ()).throw(Unresolved(ref)))
+        resolve({"ref": "a.b"}, missing)

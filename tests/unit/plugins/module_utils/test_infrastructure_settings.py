@@ -67,8 +67,8 @@ BAD = [
     (dict(network_mode="hybrid", aks_private_cluster_enabled=True), "aks_private_cluster_enabled=true contradicts network_mode=hybrid"),
     (dict(public_network_access_enabled=True), "public_network_access_enabled=true contradicts network_mode=full-private"),
     (dict(location="westus"), "nat_gateway_zones=['1']: westus has no availability zones"),
-    (dict(location="westus", nat_gateway_zones=[], node_pools={"gpu": {"subnet_address_prefixes": ["10.0.7.0/24"],
-                                                                        "zones": ["1"]}}),
+    (dict(location="westus", nat_gateway_zones=[],
+          node_pools={"gpu": {"subnet_address_prefixes": ["10.0.7.0/24"], "zones": ["1"]}}),
      "node_pools.gpu.zones=['1']: the region has no availability zones"),
     (dict(location="West US 3"), "location='West US 3' must be an Azure region name"),
     (dict(azure_subscription_id="my-subscription"), "azure_subscription_id='my-subscription' must be a subscription ID"),
@@ -98,8 +98,10 @@ BAD = [
 ]
 
 
-@pytest.mark.parametrize("overrides, message", BAD, ids=[m.split("=")[0].split(" ")[0] + "-%d" % i
-                                                          for i, (_o, m) in enumerate(BAD)])
+IDS = ["%s-%d" % (message.split("=")[0].split(" ")[0], index) for index, (_overrides, message) in enumerate(BAD)]
+
+
+@pytest.mark.parametrize("overrides, message", BAD, ids=IDS)
 def test_a_bad_value_is_reported_naming_its_variable(overrides, message):
     found = problems(**overrides)
     assert any(message in p for p in found), found
