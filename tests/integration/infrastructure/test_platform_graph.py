@@ -22,10 +22,14 @@ from .platform import CALLER, example_settings, prepare
 pytestmark = pytest.mark.slow
 
 
-def apply(emulator, settings, check_mode=False):
+SITES = [{"name": "lab", "gateway_address": "203.0.113.10", "address_spaces": ["192.168.10.0/24"],
+          "shared_key": "lab-shared-key-0123456789"}]
+
+
+def apply(emulator, settings, check_mode=False, sites=()):
     args = emulator_module_args(emulator.url, emulator.subscription_id, emulator.tenant_id)
     return run_module("arm_resources", dict(args, resources=platform.resources(settings), concurrency=48,
-                                            secret_values={}), check_mode=check_mode)
+                                            secret_values=platform.secret_values(sites)), check_mode=check_mode)
 
 
 @pytest.fixture
@@ -35,8 +39,14 @@ def emulator(arm_emulator):
 
 
 def test_every_resource_of_the_example_is_created_then_a_rerun_only_reads(emulator):
-    settings = example_settings(emulator.subscription_id, startup_automation_enabled=True, data_lake_enabled=True)
-    first = apply(emulator, settings)
+    settings = example_settings(
+        emulator.subscription_id, startup_automation_enabled=True, data_lake_enabled=True, vm_subnet_enabled=True,
+        aml_compute_clusters={"cpu": {"vm_size": "Standard_D4s_v3", "max_nodes": 2}},
+        vpn_root_certificate={"name": "RoboticsVPNRootCert", "public_cert_data": "MIIC5jCCAc6gAwIBAgI="},
+        vpn_site_connections=SITES,
+        node_pools={"gpu": {"subnet_address_prefixes": ["10.0.7.0/24"], "min_count": 0},
+                    "h100": {"subnet_address_prefixes": ["10.0.8.0/24"], "vm_size": "Standard_NC40ads_H100_v5"}})
+    first = apply(emulator, settings, sites=SITES)
     assert not first.failed, first.get("msg")
     entries = first["resources"]
     assert all(e["status"] == "ok" and e["changed"] for k, e in entries.items() if not k.startswith("provider_"))
@@ -45,6 +55,10 @@ def test_every_resource_of_the_example_is_created_then_a_rerun_only_reads(emulat
         if entry["params"].get("id"):
             assert entry["params"]["id"].lower() in stored, entry["key"]
 
+    connection = emulator.resource(platform.builder(settings).id("Microsoft.Network/connections", "cn-lab-robotics-dev-001"))
+    assert connection["properties"]["sharedKey"] == SITES[0]["shared_key"]
+    pool = emulator.resource(platform.builder(settings).aks_id + "/agentPools/h100")
+    assert pool["properties"]["vmSize"] == "Standard_NC40ads_H100_v5"
     # Secrets in Key Vault, none in the result.
     state = emulator.state
     vault = platform.builder(settings).key_vault_id
@@ -52,6 +66,7 @@ def test_every_resource_of_the_example_is_created_then_a_rerun_only_reads(emulat
               for name in ("osmo-admin-password", "psql-admin-password", "redis-primary-key")]
     text = json.dumps(first)
     assert all(value and value not in text for value in values)
+    assert SITES[0]["shared_key"] not in text
 
     # The reference's role-assignment table: 29 grants (caller, identities, Grafana, kubelet, automation).
     assignments = [r for r in emulator.resources() if r["type"] == "Microsoft.Authorization/roleAssignments"]
@@ -70,7 +85,7 @@ def test_every_resource_of_the_example_is_created_then_a_rerun_only_reads(emulat
     assert not any(value in json.dumps(facts) for value in values)
 
     emulator.clear_requests()
-    second = apply(emulator, settings)
+    second = apply(emulator, settings, sites=SITES)
     assert not second.failed, second.get("msg")
     assert not second.changed, sorted(k for k, e in second["resources"].items() if e["changed"])
     log = emulator.requests()
