@@ -304,7 +304,7 @@ class _Debug:
 
 class NodeAzure:
     """What a kind's ``run`` needs of an AzureModule, for one node on one thread: its own options, the shared
-    credential, per-thread clients, and failures raised (not exited) so that the other nodes carry on."""
+    credential and clients, and failures raised (not exited) so that the other nodes carry on."""
 
     def __init__(self, runner, params):
         self._runner = runner
@@ -380,6 +380,7 @@ class GraphRunner:
         self.secret_handles = {}
         self._clients = {}
         self._clients_lock = threading.Lock()
+        self._service_locks = {}
         self._session = None
         self._caller = None
         self._caller_lock = threading.Lock()
@@ -390,6 +391,8 @@ class GraphRunner:
         """One client per service, shared by the threads (Azure SDK clients are thread-safe) over one
         connection pool as large as the graph's concurrency."""
         with self._clients_lock:
+            lock = self._service_locks.setdefault(service, threading.Lock())
+        with lock:  # one lock per service: building one client (importing its SDK) does not hold up the others
             if service not in self._clients:
                 from ansible_collections.azure_robotics.stack.plugins.module_utils.azure.clients import build_client
 
@@ -405,16 +408,17 @@ class GraphRunner:
 
     def _transport(self):
         """A requests session with a pool for every concurrent node (the default keeps 10 connections)."""
-        if self._session is None:
-            try:
-                import requests
-                from requests.adapters import HTTPAdapter
-            except ImportError:
-                return {}
-            self._session = requests.Session()
-            adapter = HTTPAdapter(pool_connections=4, pool_maxsize=self.concurrency + 8)
-            self._session.mount("https://", adapter)
-            self._session.mount("http://", adapter)
+        with self._clients_lock:
+            if self._session is None:
+                try:
+                    import requests
+                    from requests.adapters import HTTPAdapter
+                except ImportError:
+                    return {}
+                self._session = requests.Session()
+                adapter = HTTPAdapter(pool_connections=4, pool_maxsize=self.concurrency + 8)
+                self._session.mount("https://", adapter)
+                self._session.mount("http://", adapter)
         from azure.core.pipeline.transport import RequestsTransport
 
         options = dict(session=self._session, session_owner=False)
