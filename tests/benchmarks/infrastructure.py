@@ -34,7 +34,7 @@ sys.path[:0] = [str(TESTS), str(TESTS.parent / ".collections")]
 
 from emulators.arm.admin import AdminClient  # noqa: E402
 from emulators.arm.fixture import emulator_module_args  # noqa: E402
-from integration.infrastructure.platform import INVENTORY, example_resources, prepare  # noqa: E402
+from integration.infrastructure.example import INVENTORY, example_resources, prepare  # noqa: E402
 from support.paths import PROJECT_ROOT, tool  # noqa: E402
 from support.playbook import ansible_env  # noqa: E402
 from support.ports import free_port  # noqa: E402

@@ -8,7 +8,7 @@ import pytest
 from support.azure import mutating
 from support.playbook import run_playbook
 
-from .platform import INVENTORY, prepare
+from .example import INVENTORY, prepare
 from .test_site_playbook import azure_env, failure
 
 pytestmark = pytest.mark.slow

@@ -17,7 +17,7 @@ from support.modules import run_module
 
 from ansible_collections.azure_robotics.stack.plugins.module_utils.infrastructure import platform
 
-from .platform import CALLER, example_settings, prepare
+from .example import CALLER, example_settings, prepare
 
 pytestmark = pytest.mark.slow
 

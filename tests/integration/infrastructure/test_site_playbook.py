@@ -26,7 +26,7 @@ from support.azure import mutating
 from support.paths import PROJECT_ROOT, tool
 from support.playbook import ansible_env, run_playbook
 
-from .platform import CALLER, INVENTORY, example_resources, prepare, resource_ids
+from .example import CALLER, INVENTORY, example_resources, prepare, resource_ids
 
 pytestmark = pytest.mark.slow
 
