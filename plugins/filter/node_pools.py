@@ -63,8 +63,33 @@ def node_pools_gpu(node_pools):
     return np.gpu_pools(node_pools)
 
 
+def node_pool_problems(node_pools, vnet_address_space=None, other_subnets=None, zones_supported=True):
+    return np.node_pool_problems(node_pools, vnet_address_space or (), other_subnets, zones_supported)
+
+
+def node_pool_agent_pools(node_pools, subnet_ids=None):
+    subnet_ids = subnet_ids or {}
+    return [dict(np.agent_pool_options(pool, subnet_ids.get(pool["name"])), name=pool["name"])
+            for pool in np.all_pool_settings(node_pools)]
+
+
+def node_pool_subnets(node_pools, suffix):
+    return np.node_pool_subnets(node_pools, suffix)
+
+
+def node_pool_summary(node_pools):
+    return np.node_pools_summary(node_pools)
+
+
 class FilterModule(object):
     def filters(self):
-        return {f.__name__: _wrap(f) for f in (
+        filters = {f.__name__: _wrap(f) for f in (
             parse_taint, taint_toleration, node_pool_tolerations, node_pools_tolerations, node_pool_node_selector, node_pool_labels,
             node_pool_gpu_resource, node_pools_device_plugin_config, node_pools_gpu)}
+        filters.update({
+            "node_pool_problems": node_pool_problems,
+            "node_pool_agent_pools": node_pool_agent_pools,
+            "node_pool_subnets": node_pool_subnets,
+            "node_pool_summary": node_pool_summary,
+        })
+        return filters

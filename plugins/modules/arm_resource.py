@@ -128,65 +128,13 @@ diff:
   type: dict
 """
 
-import io
-import json
-
 from ansible_collections.azure_robotics.stack.plugins.module_utils.azure.common import AzureModule
-from ansible_collections.azure_robotics.stack.plugins.module_utils.azure.diff import Rules
-from ansible_collections.azure_robotics.stack.plugins.module_utils.azure.generic import (
-    ADDRESS_OPTIONS,
-    SERVER_FIELDS,
-    address_problem,
-    build_id,
-    split_paths,
-    strip_server_fields,
-)
-from ansible_collections.azure_robotics.stack.plugins.module_utils.azure.names import parse_resource_id
-from ansible_collections.azure_robotics.stack.plugins.module_utils.azure.state import ArmResource, DesiredState
+from ansible_collections.azure_robotics.stack.plugins.module_utils.azure.kinds import arm_resource as kind
 
 
 def main():
-    spec = dict(ADDRESS_OPTIONS)
-    spec.update(
-        body=dict(type="dict"),
-        immutable=dict(type="list", elements="str", default=[]),
-        ignore=dict(type="list", elements="str", default=[]),
-        update_mode=dict(type="str", default="merge", choices=["merge", "replace"]),
-        state=dict(type="str", default="present", choices=["present", "absent"]),
-    )
-    azure = AzureModule(argument_spec=spec, required_if=[("state", "present", ["body"])])
-    p = azure.params
-    problem = address_problem(p)
-    if problem:
-        azure.fail(problem)
-    body = p["body"] or {}
-    for key in ("id", "name", "type"):
-        if key in body:
-            azure.fail("body.%s is set by Azure; address the resource with the id / resource_type / name options" % key)
-    resource_id = build_id(p, p["subscription_id"])
-    api_version = p["api_version"]
-    client = azure.client("resource")
-    operations = client.resources
-
-    def write(document, wait):
-        payload = io.BytesIO(json.dumps(document).encode("utf-8"))
-        return operations.begin_create_or_update_by_id(resource_id, parameters=payload, api_version=api_version,
-                                                       polling=wait)
-
-    resource = ArmResource(
-        p["resource_type"] or (parse_resource_id(resource_id) or {}).get("type") or "resource", resource_id,
-        read=lambda: operations.get_by_id(resource_id, api_version=api_version),
-        write=write,
-        remove=lambda wait: operations.begin_delete_by_id(resource_id, api_version=api_version, polling=wait),
-    )
-    rules = Rules(immutable=[("location",)] + split_paths(p["immutable"]),
-                  ignore=list(SERVER_FIELDS) + split_paths(p["ignore"]), auto_key="name")
-    engine = DesiredState(azure, resource, rules=rules)
-    finalize = strip_server_fields
-    if p["update_mode"] == "replace":
-        def finalize(merged):
-            return dict(body)
-    azure.exit(**engine.run(body, finalize=finalize))
+    azure = AzureModule(argument_spec=kind.ARGUMENT_SPEC, **kind.MODULE_OPTIONS)
+    azure.exit(**kind.run(azure))
 
 
 if __name__ == "__main__":

@@ -89,20 +89,8 @@ identity:
       type: int
 """
 
-import base64
-import json
-
 from ansible_collections.azure_robotics.stack.plugins.module_utils.azure.common import AzureModule
-
-
-def token_claims(token):
-    """Decodes a JWT's payload without verifying it (the token is ours, for reporting only)."""
-    try:
-        payload = token.split(".")[1]
-        payload += "=" * (-len(payload) % 4)
-        return json.loads(base64.urlsafe_b64decode(payload.encode()).decode())
-    except (IndexError, ValueError):
-        return {}
+from ansible_collections.azure_robotics.stack.plugins.module_utils.azure.credentials import token_claims
 
 
 def main():

@@ -88,69 +88,12 @@ diff:
 """
 
 from ansible_collections.azure_robotics.stack.plugins.module_utils.azure.common import AzureModule
-from ansible_collections.azure_robotics.stack.plugins.module_utils.azure.diff import Rules
-from ansible_collections.azure_robotics.stack.plugins.module_utils.azure.fields import Field, FieldMap
-from ansible_collections.azure_robotics.stack.plugins.module_utils.azure.names import name_problem, resource_id
-from ansible_collections.azure_robotics.stack.plugins.module_utils.azure.retry import jittered_backoff
-from ansible_collections.azure_robotics.stack.plugins.module_utils.azure.sdk import to_model
-from ansible_collections.azure_robotics.stack.plugins.module_utils.azure.state import ArmResource, DesiredState
-
-FIELDS = FieldMap(
-    Field("issuer", ("properties", "issuer")),
-    Field("subject", ("properties", "subject")),
-    Field("audiences", ("properties", "audiences")),
-)
-CONCURRENT_WRITE = "ConcurrentFederatedIdentityCredentialsWritesForSingleManagedIdentity"
+from ansible_collections.azure_robotics.stack.plugins.module_utils.azure.kinds import federated_credential as kind
 
 
 def main():
-    azure = AzureModule(
-        argument_spec=dict(
-            name=dict(type="str", required=True),
-            identity=dict(type="str", required=True),
-            resource_group=dict(type="str", required=True),
-            issuer=dict(type="str"),
-            subject=dict(type="str"),
-            audiences=dict(type="list", elements="str", default=["api://AzureADTokenExchange"]),
-            state=dict(type="str", default="present", choices=["present", "absent"]),
-        ),
-        wait_options=False,
-        required_if=[("state", "present", ["issuer", "subject"])],
-    )
-    p = azure.params
-    for option, kind in (("name", "federated credential"), ("identity", "user-assigned identity")):
-        problem = name_problem(kind, p[option])
-        if problem:
-            azure.fail("%s=%r is not a valid %s name: use %s" % (option, p[option], kind, problem))
-    if p["state"] == "present":
-        if not p["issuer"].startswith("https://"):
-            azure.fail("issuer=%r must be an https:// URL (the OIDC issuer of the external tokens)" % p["issuer"])
-        if len(p["audiences"]) != 1:
-            azure.fail("audiences must hold exactly one audience, got %d" % len(p["audiences"]))
-        if not p["subject"].strip():
-            azure.fail("subject must not be empty")
-    client = azure.client("msi")
-    group, identity, name = p["resource_group"], p["identity"], p["name"]
-    operations = client.federated_identity_credentials
-    retry = jittered_backoff(retries=p["api_retries"], extra_codes=(CONCURRENT_WRITE,))
-
-    @retry
-    def write(body, wait):
-        return operations.create_or_update(group, identity, name,
-                                           to_model(operations.models.FederatedIdentityCredential, body))
-
-    @retry
-    def remove(wait):
-        return operations.delete(group, identity, name)
-
-    resource = ArmResource(
-        "federated credential",
-        resource_id(p["subscription_id"], group, "Microsoft.ManagedIdentity", "userAssignedIdentities", identity,
-                    "federatedIdentityCredentials", name),
-        read=lambda: operations.get(group, identity, name), write=write, remove=remove,
-    )
-    rules = Rules(ordered=[("properties", "audiences")])
-    azure.exit(**DesiredState(azure, resource, rules=rules, fields=FIELDS).run(FIELDS.desired(p)))
+    azure = AzureModule(argument_spec=kind.ARGUMENT_SPEC, **kind.MODULE_OPTIONS)
+    azure.exit(**kind.run(azure))
 
 
 if __name__ == "__main__":

@@ -62,54 +62,13 @@ diff:
   type: dict
 """
 
-import re
-import time
-
 from ansible_collections.azure_robotics.stack.plugins.module_utils.azure.common import AzureModule
-from ansible_collections.azure_robotics.stack.plugins.module_utils.azure.sdk import to_rest
+from ansible_collections.azure_robotics.stack.plugins.module_utils.azure.kinds import resource_provider as kind
 
 
 def main():
-    azure = AzureModule(argument_spec=dict(
-        namespace=dict(type="str", required=True),
-        state=dict(type="str", default="registered", choices=["registered", "unregistered"]),
-    ))
-    p = azure.params
-    namespace = p["namespace"]
-    if not re.match(r"^[A-Za-z][A-Za-z0-9]*(\.[A-Za-z0-9]+)+$", namespace):
-        azure.fail("namespace=%r must look like Microsoft.ContainerService" % namespace)
-    operations = azure.client("resource").providers
-    described = "resource provider '%s'" % namespace
-
-    def read():
-        try:
-            return to_rest(operations.get(namespace)).get("registrationState")
-        except Exception as exc:  # e.g. an unknown namespace
-            azure.fail_azure(exc, "read", described)
-
-    wanted = "Registered" if p["state"] == "registered" else "Unregistered"
-    state = read()
-    if state == wanted or (wanted == "Unregistered" and state == "NotRegistered"):
-        azure.exit(changed=False, registration_state=state, diff=dict(before={}, after={}))
-    diff = dict(before=dict(registration_state=state), after=dict(registration_state=wanted))
-    if azure.check_mode:
-        azure.exit(changed=True, registration_state=state, diff=diff)
-    if not state.endswith("ing"):
-        try:
-            (operations.register if wanted == "Registered" else operations.unregister)(namespace)
-        except Exception as exc:  # reported with the namespace
-            azure.fail_azure(exc, "register" if wanted == "Registered" else "unregister", described)
-    deadline = time.monotonic() + p["wait_timeout"]
-    delay = 0.25
-    state = read()
-    while p["wait"] and state.endswith("ing"):
-        if time.monotonic() + delay > deadline:
-            azure.fail("Timed out after %ss waiting for %s; its registrationState is %s. Azure carries on: rerun the "
-                       "task to pick it up." % (p["wait_timeout"], described, state), registration_state=state)
-        time.sleep(delay)
-        delay = min(15.0, delay * 1.6)
-        state = read()
-    azure.exit(changed=True, registration_state=state, diff=diff)
+    azure = AzureModule(argument_spec=kind.ARGUMENT_SPEC, **kind.MODULE_OPTIONS)
+    azure.exit(**kind.run(azure))
 
 
 if __name__ == "__main__":

@@ -13,6 +13,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import base64
+import json
 import os
 import time
 
@@ -112,3 +114,13 @@ def build_credential(auth_source, cloud, tenant_id=None, client_id=None, access_
     if tenant_id:
         kwargs["workload_identity_tenant_id"] = tenant_id
     return identity.DefaultAzureCredential(**kwargs), "default chain (environment, workload identity, managed identity, Azure CLI)"
+
+
+def token_claims(token):
+    """Decodes a JWT's payload without verifying it (the token is ours, for reporting only)."""
+    try:
+        payload = token.split(".")[1]
+        payload += "=" * (-len(payload) % 4)
+        return json.loads(base64.urlsafe_b64decode(payload.encode()).decode())
+    except (IndexError, ValueError):
+        return {}

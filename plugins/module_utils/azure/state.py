@@ -43,6 +43,15 @@ PARTICIPLES = {"create": "be created", "update": "be updated", "delete": "be del
 # Own polling (a resource found mid-operation): first wait, growth, longest wait (seconds).
 POLL_FIRST, POLL_GROWTH, POLL_MAX = 0.25, 1.6, 15.0
 
+# A write refused because another operation runs on the resource (409): e.g. an earlier, interrupted run's
+# operation that started after this run's read. Such a write is retried once the resource settled.
+IN_PROGRESS_CODES = ("AnotherOperationInProgress", "OperationNotAllowed")
+IN_PROGRESS_ATTEMPTS = 5
+
+
+class _InProgress(Exception):
+    """A write was refused with 409 because another operation is running on the resource."""
+
 
 def provisioning_state(resource):
     if not isinstance(resource, dict):
@@ -86,6 +95,7 @@ class DesiredState:
         self.deadline = clock() + float(self.params.get("wait_timeout") or 1800)
         self._current = None
         self._read = False
+        self._retry_in_progress = False
 
     # -- reading ---------------------------------------------------------------------------------------
     @property
@@ -170,11 +180,33 @@ class DesiredState:
         except AzureModuleError:
             raise
         except Exception as exc:  # ARM refused the request
+            if action in ("create", "update") and self._retry_in_progress and getattr(exc, "status_code", None) == 409 \
+                    and error_code(exc) in IN_PROGRESS_CODES:
+                raise _InProgress(exc)
             self.azure.fail_azure(exc, action, self.resource.describe())
 
     # -- present ------------------------------------------------------------------------------------------
     def present(self, desired, create_body=None, update_mode="put", extra_differences=None, check=None,
                 finalize=None, normalize=None):
+        """Makes the resource match ``desired``; see ``_present``. A write refused because another operation
+        is running on the resource waits for that operation and starts over (read, compare, write)."""
+        delay = POLL_FIRST
+        for attempt in range(IN_PROGRESS_ATTEMPTS):
+            self._retry_in_progress = attempt < IN_PROGRESS_ATTEMPTS - 1
+            try:
+                return self._present(desired, create_body, update_mode, extra_differences, check, finalize,
+                                     normalize)
+            except _InProgress:
+                if self._clock() + delay > self.deadline:
+                    self._timed_out("finish its current operation", provisioning_state(self._current))
+                self._sleep(delay)
+                delay = min(POLL_MAX, delay * POLL_GROWTH)
+                self._await_settled(self.current(refresh=True), "finish its current operation")
+                self._read = False
+        raise AssertionError("unreachable")
+
+    def _present(self, desired, create_body=None, update_mode="put", extra_differences=None, check=None,
+                 finalize=None, normalize=None):
         """Makes the resource match ``desired`` (ARM JSON of user-specified fields).
 
         ``create_body``: the full body for a create (defaults to ``desired``). ``update_mode``: ``put`` sends

@@ -12,6 +12,7 @@ import copy
 import hashlib
 import json
 import re
+import time
 import uuid
 
 from .state import ArmError, Record
@@ -48,6 +49,7 @@ BUILTIN_ROLES = {
     "Monitoring Data Reader": "b0d8363b-8ddd-447d-831f-62ca05bff136",
     "Grafana Admin": "22926164-76b3-42b3-bc55-97df8dab3e41",
     "Azure Kubernetes Service Cluster Admin Role": "0ab0b1a8-8aac-4efd-b8c2-3ee1fb270be8",
+    "Azure Kubernetes Service Contributor Role": "ed7f3fbd-7b88-4dd4-9017-9adb7ce333f8",
     "Azure Kubernetes Service Cluster User Role": "4abbcc35-e782-43d8-92c5-2d3c1bd2986f",
     "Azure Kubernetes Service RBAC Cluster Admin": "b1ff04bb-8a4e-4dc4-8eb5-8693973ce19b",
     "Azure Kubernetes Service RBAC Admin": "3498e952-d568-435e-9b2c-8d77e338d7f7",
@@ -128,10 +130,17 @@ class Generic:
                                    "Changing property '%s' is not allowed." % ".".join(path), target=".".join(path))
 
     def populate(self, ctx: Context, body: dict, existing: Record | None):
-        """Fills server-populated fields of the stored body."""
+        """Fills server-populated fields of the stored body (by default: a system-assigned identity's principal)."""
+        system_identity(ctx, body, existing)
 
     def after_put(self, ctx: Context, record: Record, existing: Record | None):
         """Side effects of a successful PUT (children, principals)."""
+        principal = get_path(record.body, "identity", "principalId")
+        if principal and not (existing and get_path(existing.body, "identity", "principalId") == principal):
+            ctx.state.add_principal(principal, owner=record.key)
+
+    def on_removed(self, state, record: Record):
+        """Runs when the record is removed (its own DELETE, or its resource group's); soft deletes keep a copy."""
 
     def on_succeeded(self, state, record: Record):
         """Runs when the record's long-running operation finished successfully."""
@@ -147,6 +156,20 @@ class Generic:
 
     def filter_list(self, ctx: Context, records: list) -> list:
         return records
+
+
+def system_identity(ctx, body, existing):
+    """A system-assigned identity (``SystemAssigned`` or ``SystemAssigned,UserAssigned``) gets a principal."""
+    identity = body.get("identity")
+    if not isinstance(identity, dict) or "systemassigned" not in (identity.get("type") or "").lower().replace(" ", ""):
+        return
+    old = get_path(existing.body, "identity", "principalId") if existing else None
+    identity["principalId"] = old or stable_guid(ctx.target.id, "system-identity")
+    identity["tenantId"] = ctx.tenant_id
+
+
+def on_removed(state, record: Record):
+    behaviour_for(record.type).on_removed(state, record)
 
 
 def _differs(before, after) -> bool:
@@ -798,6 +821,240 @@ class KubernetesExtension(Generic):
         return body
 
 
+# -- Key Vault: soft delete, purge protection, secrets ---------------------------------------------------
+
+KEY_VAULT_TYPE = "Microsoft.KeyVault/vaults"
+DELETED_VAULT_TYPE = "Microsoft.KeyVault/locations/deletedVaults"
+SECRET_TYPE = "Microsoft.KeyVault/vaults/secrets"
+
+
+def deleted_vault_id(subscription, location, name):
+    return "/subscriptions/%s/providers/Microsoft.KeyVault/locations/%s/deletedVaults/%s" % (
+        subscription, norm_location(location), name)
+
+
+class KeyVault(Generic):
+    def check_put(self, ctx, body, existing):
+        super().check_put(ctx, body, existing)
+        props = body.get("properties") or {}
+        if existing is not None:
+            if existing.properties.get("enablePurgeProtection") and props.get("enablePurgeProtection") is False:
+                raise ArmError(400, "BadRequest", 'The property "enablePurgeProtection" cannot be set to false. '
+                                                  "Enabling the purge protection for a vault is an irreversible "
+                                                  "action.", target="properties.enablePurgeProtection")
+            return
+        deleted = [r for r in ctx.state.resources.values() if r.type == DELETED_VAULT_TYPE
+                   and r.body["name"].lower() == ctx.target.name.lower()]
+        if deleted and (props.get("createMode") or "").lower() != "recover":
+            raise ArmError(409, "ConflictError", "Exist soft deleted vault with the same name.")
+
+    def populate(self, ctx, body, existing):
+        props = body.setdefault("properties", {})
+        if (props.pop("createMode", None) or "").lower() == "recover":
+            for record in [r for r in ctx.state.resources.values() if r.type == DELETED_VAULT_TYPE
+                           and r.body["name"].lower() == ctx.target.name.lower()]:
+                ctx.state.resources.pop(record.key, None)
+        props.setdefault("enableSoftDelete", True)
+        props.setdefault("softDeleteRetentionInDays", 90)
+        props.setdefault("enableRbacAuthorization", False)
+        props["vaultUri"] = "https://%s.vault.azure.net/" % ctx.target.name.lower()
+
+    def on_removed(self, state, record):
+        props = record.properties
+        if props.get("enableSoftDelete") is False:
+            return
+        location = record.body.get("location") or "global"
+        deleted_id = deleted_vault_id(record.id.split("/")[2], location, record.body["name"])
+        now = time.time()
+        days = int(props.get("softDeleteRetentionInDays") or 90)
+        state.put(Record(id=deleted_id, type=DELETED_VAULT_TYPE, parent=None, body={
+            "id": deleted_id, "name": record.body["name"], "type": DELETED_VAULT_TYPE,
+            "properties": {"vaultId": record.id, "location": location, "tags": record.body.get("tags") or {},
+                           "deletionDate": _iso_time(now), "scheduledPurgeDate": _iso_time(now + days * 86400),
+                           "purgeProtectionEnabled": bool(props.get("enablePurgeProtection"))}}))
+
+
+def _iso_time(timestamp):
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(timestamp))
+
+
+def purge_vault(ctx, record, body):
+    if record.properties.get("purgeProtectionEnabled"):
+        raise ArmError(405, "MethodNotAllowed", "Operation 'DeletedVaultPurge' is not allowed.")
+    ctx.state.resources.pop(record.key, None)
+    return 200, None
+
+
+class DeletedVault(Generic):
+    provisioning_state = False
+    actions = {"purge": purge_vault}
+
+
+class KeyVaultSecret(Generic):
+    """ARM stores a secret's value but never returns it."""
+
+    def populate(self, ctx, body, existing):
+        props = body.setdefault("properties", {})
+        if props.get("value") is None and existing is not None:
+            props["value"] = existing.properties.get("value")
+        vault = ctx.target.parent.rsplit("/", 1)[-1].lower()
+        version = short_hash(ctx.target.id, props.get("value") or "", length=32)
+        props["secretUri"] = "https://%s.vault.azure.net/secrets/%s" % (vault, ctx.target.name)
+        props["secretUriWithVersion"] = "%s/%s" % (props["secretUri"], version)
+
+    def view(self, ctx, record):
+        body = copy.deepcopy(record.body)
+        body.get("properties", {}).pop("value", None)
+        return body
+
+
+# -- write-only fields and keys of other services -----------------------------------------------------------
+
+class PostgresServer(Generic):
+    """The administrator password is write-only."""
+
+    def view(self, ctx, record):
+        body = copy.deepcopy(record.body)
+        body.get("properties", {}).pop("administratorLoginPassword", None)
+        return body
+
+    def populate(self, ctx, body, existing):
+        props = body.setdefault("properties", {})
+        if existing is not None and props.get("administratorLoginPassword") is None:
+            props["administratorLoginPassword"] = existing.properties.get("administratorLoginPassword")
+        props["fullyQualifiedDomainName"] = "%s.postgres.database.azure.com" % ctx.target.name
+        props.setdefault("state", "Ready")
+
+
+def list_redis_keys(ctx, record, body):
+    return 200, {"keyName": "Primary", "primaryKey": short_hash(record.key, "primary", length=44),
+                 "secondaryKey": short_hash(record.key, "secondary", length=44)}
+
+
+class RedisDatabase(Generic):
+    actions = {"listkeys": list_redis_keys}
+
+    def populate(self, ctx, body, existing):
+        props = body.setdefault("properties", {})
+        props.setdefault("port", 10000)
+        props.setdefault("clientProtocol", "Encrypted")
+        props.setdefault("resourceState", "Running")
+
+
+class RedisCluster(Generic):
+    def populate(self, ctx, body, existing):
+        super().populate(ctx, body, existing)
+        location = norm_location(body.get("location") or "")
+        body.setdefault("properties", {})["hostName"] = "%s.%s.redis.azure.net" % (ctx.target.name, location)
+
+
+# -- AzureML workspaces: soft delete --------------------------------------------------------------------------
+
+ML_WORKSPACE_TYPE = "Microsoft.MachineLearningServices/workspaces"
+
+
+class MachineLearningWorkspace(Generic):
+    def check_put(self, ctx, body, existing):
+        super().check_put(ctx, body, existing)
+        if existing is None and ctx.target.key in ctx.state.soft_deleted:
+            raise ArmError(409, "Conflict", "Workspace '%s' is soft-deleted: its name cannot be reused until it is "
+                                            "purged or its retention period has passed." % ctx.target.name)
+
+    def populate(self, ctx, body, existing):
+        super().populate(ctx, body, existing)
+        props = body.setdefault("properties", {})
+        props["workspaceId"] = (get_path(existing.body, "properties", "workspaceId") if existing else None) \
+            or stable_guid(ctx.target.id, "workspace")
+        location = norm_location(body.get("location") or "")
+        props["discoveryUrl"] = "https://%s.api.azureml.ms/discovery" % location
+        props["mlFlowTrackingUri"] = "azureml://%s.api.azureml.ms/mlflow/v1.0%s" % (location, ctx.target.id)
+
+    def on_removed(self, state, record):
+        query = getattr(record, "delete_query", None) or {}
+        if str(query.get("forceToPurge", "false")).lower() == "true":
+            state.soft_deleted.pop(record.key, None)
+            return
+        state.soft_deleted[record.key] = {"id": record.id, "deletedAt": time.time()}
+
+
+# -- endpoints and ids other services report ---------------------------------------------------------------
+
+class PublicIp(Generic):
+    def populate(self, ctx, body, existing):
+        props = body.setdefault("properties", {})
+        if (props.get("publicIPAllocationMethod") or "").lower() == "static":
+            old = get_path(existing.body, "properties", "ipAddress") if existing else None
+            digest = hashlib.sha256(ctx.target.key.encode()).digest()
+            props["ipAddress"] = old or "20.%d.%d.%d" % (digest[0], digest[1], max(1, digest[2] % 255))
+
+
+class ContainerRegistry(Generic):
+    def populate(self, ctx, body, existing):
+        body.setdefault("properties", {})["loginServer"] = "%s.azurecr.io" % ctx.target.name.lower()
+
+
+class StorageAccount(Generic):
+    def populate(self, ctx, body, existing):
+        name = ctx.target.name
+        services = ("blob", "file", "dfs", "queue", "table", "web")
+        body.setdefault("properties", {})["primaryEndpoints"] = dict(
+            (service, "https://%s.%s.core.windows.net/" % (name, service)) for service in services)
+
+
+class LogAnalyticsWorkspace(Generic):
+    def populate(self, ctx, body, existing):
+        body.setdefault("properties", {})["customerId"] = stable_guid(ctx.target.id, "customer")
+
+
+class Grafana(Generic):
+    def populate(self, ctx, body, existing):
+        super().populate(ctx, body, existing)
+        body.setdefault("properties", {})["endpoint"] = "https://%s-%s.%s.grafana.azure.com" % (
+            ctx.target.name, short_hash(ctx.target.id, length=8), norm_location(body.get("location") or ""))
+
+
+class MonitorWorkspace(Generic):
+    def populate(self, ctx, body, existing):
+        location = norm_location(body.get("location") or "")
+        body.setdefault("properties", {})["metrics"] = {
+            "prometheusQueryEndpoint": "https://%s-%s.%s.prometheus.monitor.azure.com" % (
+                ctx.target.name, short_hash(ctx.target.id, length=4), location),
+            "internalId": "mac_%s" % stable_guid(ctx.target.id, "mac")}
+
+
+# -- Automation runbooks: the script is the draft's content, then published ------------------------------------
+
+RUNBOOK_TYPE = "Microsoft.Automation/automationAccounts/runbooks"
+
+
+def publish_runbook(ctx, record, body):
+    if record.body.get("_draft") is None:
+        raise ArmError(400, "BadRequest", "The runbook '%s' has no draft content to publish." % record.body["name"])
+    record.properties["state"] = "Published"
+    record.body["_published"] = record.body["_draft"]
+    return 202, None
+
+
+class Runbook(Generic):
+    actions = {"publish": publish_runbook}
+
+    def populate(self, ctx, body, existing):
+        props = body.setdefault("properties", {})
+        props["state"] = "New" if existing is None else existing.properties.get("state", "New")
+        for key in ("_draft", "_published"):
+            if existing is not None and key in existing.body:
+                body[key] = existing.body[key]
+
+    def view(self, ctx, record):
+        body = copy.deepcopy(record.body)
+        body.pop("_draft", None)
+        body.pop("_published", None)
+        return body
+
+
+# Types served without a swagger of their own: type -> the type whose api-versions they accept.
+BUILTIN_EXTRA_TYPES = {DELETED_VAULT_TYPE.lower(): KEY_VAULT_TYPE}
+
 BEHAVIOURS = {
     "microsoft.resources/resourcegroups": ResourceGroup(),
     "microsoft.containerservice/managedclusters": ManagedCluster(),
@@ -807,6 +1064,20 @@ BEHAVIOURS = {
     ROLE_ASSIGNMENT_TYPE.lower(): RoleAssignment(),
     ROLE_DEFINITION_TYPE.lower(): RoleDefinition(),
     "microsoft.kubernetesconfiguration/extensions": KubernetesExtension(),
+    KEY_VAULT_TYPE.lower(): KeyVault(),
+    DELETED_VAULT_TYPE.lower(): DeletedVault(),
+    SECRET_TYPE.lower(): KeyVaultSecret(),
+    "microsoft.dbforpostgresql/flexibleservers": PostgresServer(),
+    "microsoft.cache/redisenterprise": RedisCluster(),
+    "microsoft.cache/redisenterprise/databases": RedisDatabase(),
+    ML_WORKSPACE_TYPE.lower(): MachineLearningWorkspace(),
+    "microsoft.network/publicipaddresses": PublicIp(),
+    "microsoft.containerregistry/registries": ContainerRegistry(),
+    "microsoft.storage/storageaccounts": StorageAccount(),
+    "microsoft.operationalinsights/workspaces": LogAnalyticsWorkspace(),
+    "microsoft.dashboard/grafana": Grafana(),
+    "microsoft.monitor/accounts": MonitorWorkspace(),
+    RUNBOOK_TYPE.lower(): Runbook(),
 }
 GENERIC = Generic()
 

@@ -7,6 +7,7 @@ Runs in a thread (pytest fixture) or as a process (``python -m emulators.arm``).
 from __future__ import annotations
 
 import json
+import re
 import socket
 import ssl
 import struct
@@ -294,6 +295,7 @@ class _Handler(BaseHTTPRequestHandler):
         except Exception as exc:  # a bug in the emulator must look like a server error, not a hang
             response = Response(500, {"error": {"code": "InternalServerError", "message": "emulator bug: %r" % exc}})
         entry["status"] = response.status
+        entry["latency"] = _operation_latency(emulator.state, response)
         self.send(response, request_id)
 
     def check_token(self):
@@ -346,6 +348,17 @@ class _Handler(BaseHTTPRequestHandler):
         except (TypeError, ValueError, KeyError) as exc:
             return self.send(Response(400, {"error": str(exc)}))
         self.send(Response(200, {"result": result}))
+
+
+def _operation_latency(state, response):
+    """Seconds the long-running operation this response started will take (None when it started none)."""
+    location = (getattr(response, "headers", None) or {}).get("Location") or ""
+    match = re.search(r"/operationresults/([^/?]+)", location)
+    if not match:
+        return None
+    with state.lock:
+        op = state.operations.get(match.group(1))
+        return round(op.due - op.started, 3) if op is not None else None
 
 
 def _json_or_text(raw: bytes):

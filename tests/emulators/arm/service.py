@@ -10,6 +10,8 @@ import re
 import time
 
 from .behaviours import (
+    BUILTIN_EXTRA_TYPES,
+    on_removed,
     BUILTIN_ROLES,
     ROLE_DEFINITION_TYPE,
     Context,
@@ -38,6 +40,7 @@ class Response:
 class ArmService:
     def __init__(self, state: EmulatorState, subscriptions, base_url=lambda: "https://127.0.0.1"):
         self.state = state
+        self.state.removal_hook = on_removed
         self.subscriptions = {s.lower(): s for s in subscriptions}
         self.base_url = base_url
 
@@ -54,6 +57,8 @@ class ArmService:
             if target.kind in ("operation_status", "operation_result"):
                 return self.operation(target)
             self.check_subscription(target)
+            if method == "PUT" and path.lower().rstrip("/").endswith("/draft/content"):
+                return self.put_runbook_content(path, raw)
             api_version = query.get("api-version")
             self.check_api_version(target, api_version)
             body = self.parse_body(raw) if method in ("PUT", "PATCH", "POST") else None
@@ -124,10 +129,15 @@ class ArmService:
         return target.type
 
     def known(self, resource_type: str) -> bool:
-        return self.state.specs.known_type(resource_type) or resource_type.lower() in self.state.extra_types
+        lowered = resource_type.lower()
+        return self.state.specs.known_type(resource_type) or lowered in self.state.extra_types \
+            or lowered in BUILTIN_EXTRA_TYPES
 
     def api_versions(self, resource_type: str) -> list[str]:
         extra = self.state.extra_types.get(resource_type.lower(), {}).get("api_versions", [])
+        builtin = BUILTIN_EXTRA_TYPES.get(resource_type.lower())
+        if builtin:
+            extra = list(extra) + self.state.specs.api_versions(builtin)
         return sorted(set(self.state.specs.api_versions(resource_type)) | set(extra))
 
     def check_api_version(self, target: Target, api_version: str | None):
@@ -197,9 +207,12 @@ class ArmService:
         poll = max(0.02, min(remaining, 1.0))
         headers = {
             "Location": "%s%s/operationresults/%s?api-version=%s" % (base, suffix, op.id, op.api_version),
-            "Retry-After": str(int(math.ceil(poll))),
             "retry-after-ms": str(int(poll * 1000)),
         }
+        # Retry-After carries whole seconds only, and clients read it before retry-after-ms: with scaled
+        # (fractional) durations it is sent only when a whole second remains, rounded down.
+        if poll >= 1.0:
+            headers["Retry-After"] = str(int(math.floor(poll)))
         if not location_only:
             headers["Azure-AsyncOperation"] = "%s%s/operations/%s?api-version=%s" % (base, suffix, op.id, op.api_version)
         return headers
@@ -425,6 +438,7 @@ class ArmService:
         if current is not None and current.status == "InProgress" and current.kind == "delete":
             return Response(202, None, self.async_headers(current, target, location_only=target.kind == "resource_group"))
         behaviour.check_delete(ctx, record)
+        record.delete_query = dict(ctx.query)
         if not self.is_lro(record.type, "DELETE", ctx.api_version):
             self.state.remove(record.id)
             return Response(200)
@@ -451,6 +465,16 @@ class ArmService:
             state.remove(record.id)
         else:
             record.properties["provisioningState"] = "Failed"
+
+    def put_runbook_content(self, path, raw):
+        """``PUT <runbook>/draft/content``: the script as text (not JSON)."""
+        runbook_id = path.split("?", 1)[0].rstrip("/")[:-len("/draft/content")]
+        record = self.state.get(runbook_id)
+        if record is None:
+            raise ArmError(404, "ResourceNotFound", "The runbook '%s' was not found." % runbook_id.rsplit("/", 1)[-1])
+        record.body["_draft"] = raw.decode("utf-8", "replace")
+        record.properties["state"] = "Edit"
+        return Response(202)
 
     # -- POST actions and providers -----------------------------------------------------------------
     def action(self, ctx: Context, body) -> Response:

@@ -51,6 +51,18 @@ NEWER_ENUM_VALUES = {
     "outboundtype": ["none"],
     "ossku": ["AzureLinux3", "Ubuntu2204", "Ubuntu2404", "Windows2025"],
     "networkdataplane": ["cilium"],
+    # Data collection rules: the streams are an open set (modelAsString); these are the container-insights and
+    # Prometheus ones AKS monitoring uses.
+    "knowndataflowstreams": ["Microsoft-ContainerLog", "Microsoft-ContainerLogV2", "Microsoft-KubeEvents",
+                             "Microsoft-KubePodInventory", "Microsoft-PrometheusMetrics"],
+    "knownextensiondatasourcestreams": ["Microsoft-ContainerLog", "Microsoft-ContainerLogV2", "Microsoft-KubeEvents",
+                                        "Microsoft-KubePodInventory"],
+    # PostgreSQL flexible server major versions after the 2022-12-01 swagger.
+    "serverversion": ["15", "16", "17"],
+    # Azure Managed Redis (Microsoft.Cache/redisEnterprise 2025-07-01 deployment schema).
+    "skuname": ["Balanced_B%d" % n for n in (0, 1, 3, 5, 10, 20, 50, 100, 150, 250, 350, 500, 700, 1000)]
+    + ["MemoryOptimized_M%d" % n for n in (10, 20, 50, 100, 150, 250, 350, 500, 700, 1000)]
+    + ["ComputeOptimized_X%d" % n for n in (3, 5, 10, 20, 50, 100, 150, 250, 350, 500, 700)],
 }
 
 # Name rules documented for types whose swagger path parameter carries none.

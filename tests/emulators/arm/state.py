@@ -167,6 +167,8 @@ class EmulatorState:
         self.latency_types = {k.lower(): float(v) for k, v in (latency_types or {}).items()}
         self.allow_unknown_types = allow_unknown_types
         self.principal_replication_delay = principal_replication_delay
+        self.removal_hook = None  # callable(state, record) run for every record removed (soft delete)
+        self.soft_deleted: dict[str, dict] = {}  # lower-case id -> what a soft delete kept (not addressable)
 
     # -- clock and ids --------------------------------------------------------
     @staticmethod
@@ -225,6 +227,8 @@ class EmulatorState:
         for other in [k for k in self.resources if k == key or k.startswith(prefix)]:
             record = self.resources.pop(other)
             self.forget_principals_of(record)
+            if self.removal_hook is not None:
+                self.removal_hook(self, record)
 
     def children(self, container_id: str, resource_type: str | None = None) -> list[Record]:
         key = container_id.lower()
@@ -336,4 +340,5 @@ class EmulatorState:
             self.faults.clear()
             self.log.clear()
             self.extra_types.clear()
+            self.soft_deleted.clear()
             self.providers = {ns: "NotRegistered" for ns in self._unregistered}

@@ -123,7 +123,7 @@ def test_long_running_put_and_delete(http, arm_emulator):
     arm_emulator.set_latency(types={"Microsoft.ContainerService/managedClusters": 0.6})
     status, headers, body = http("PUT", AKS, cluster_body(), AKS_API)
     assert status == 201 and body["properties"]["provisioningState"] == "Creating"
-    assert "Azure-AsyncOperation" in headers and "Location" in headers and "Retry-After" in headers
+    assert "Azure-AsyncOperation" in headers and "Location" in headers and "retry-after-ms" in headers
     operation = headers["Azure-AsyncOperation"].replace(arm_emulator.url.rstrip("/"), "")
     status, _headers, body = http("GET", operation)
     assert status == 200 and body["status"] == "InProgress"
