@@ -15,6 +15,7 @@ pytest_plugins = [
     "emulators.arm.fixture",
     "support.local_servers",
     "emulators.azureml.fixtures",
+    "emulators.k8s.fixture",
 ]
 
 

@@ -1,0 +1,1 @@
+"""Emulators of control planes used by the tests (see README.md)."""
