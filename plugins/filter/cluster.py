@@ -19,6 +19,7 @@ from ansible_collections.azure_robotics.stack.plugins.module_utils.cluster impor
     helm_charts,
     inputs,
     osmo_config,
+    osmo_mek,
     scheduling,
 )
 
@@ -72,6 +73,14 @@ def osmo_service_configs(settings):
     return osmo_config.service_configs(settings)
 
 
+def osmo_mek_document(seed, kid="key1"):
+    return osmo_mek.mek_document(seed, kid)
+
+
+def osmo_mek_problems(text):
+    return osmo_mek.mek_problems(text)
+
+
 def azureml_instance_types(node_pools, azureml_pools, overrides=None, default_instance_type=True, osmo_pools=None):
     np.validate_node_pools(node_pools)
     return aml.instance_types(node_pools, azureml_pools, overrides, default_instance_type, osmo_pools)
@@ -86,5 +95,5 @@ class FilterModule(object):
     def filters(self):
         return {f.__name__: _wrap(f) for f in (
             node_pools_schedulers, node_pools_grid_driver, dcgm_scrape_mode, kai_scheduler_release, chart_checksum,
-            checked_version, checked_namespace, required_input, osmo_service_configs, azureml_instance_types,
-            azureml_workload_tolerations)}
+            checked_version, checked_namespace, required_input, osmo_service_configs, osmo_mek_document,
+            osmo_mek_problems, azureml_instance_types, azureml_workload_tolerations)}

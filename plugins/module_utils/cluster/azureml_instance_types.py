@@ -58,7 +58,7 @@ def instance_types(pools, azureml_pools, overrides=None, default_instance_type=T
     if default_instance_type:
         result.append(_instance_type(DEFAULT_NAME, dict(SYSTEM_POOL_SELECTOR), DEFAULT_RESOURCES))
     for name in azureml_pools:
-        pool = np.get_pool(pools, name, option="azureml_extension_node_pools")
+        pool = np.get_pool(pools, name, option="azureml_extension_node_pool_names")
         if name not in gpu:
             continue
         share = workload_share(pool_capacity(name, pool))

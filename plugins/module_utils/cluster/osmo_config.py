@@ -98,7 +98,7 @@ def pod_templates(pools, osmo_pools, workflow_service_account, workload_identity
             "spec": {"serviceAccountName": workflow_service_account},
         }
     for name in osmo_pools:
-        pool = np.get_pool(pools, name, option="osmo_node_pools")
+        pool = np.get_pool(pools, name, option="osmo_node_pool_names")
         selector = {np.INSTANCE_TYPE_LABEL: pool["vm_size"], np.AGENTPOOL_LABEL: name}
         templates[template_name(name)] = {"spec": {
             "nodeSelector": selector,
@@ -136,7 +136,7 @@ def platforms(pools, osmo_pools, workload_identity=True, overrides=None):
     result = {CPU_PLATFORM: _platform("CPU only, on the nodes without GPU taints", {"USER_GPU": 0},
                                       ["cpu_only"], list(identity))}
     for name in osmo_pools:
-        pool = np.get_pool(pools, name, option="osmo_node_pools")
+        pool = np.get_pool(pools, name, option="osmo_node_pool_names")
         share = workload_share(pool_capacity(name, pool))
         memory = share["memory_gib"]
         variables = {"USER_GPU": share["gpus"], "USER_CPU": share["cpu"], "USER_MEMORY": "%dGi" % memory,
@@ -178,8 +178,8 @@ def service_configs(settings):
     pools = settings["node_pools"]
     osmo_pools = list(settings["osmo_pools"])
     if not osmo_pools:
-        raise InputError("osmo_node_pools is empty: OSMO needs at least one GPU node pool (set workloads: osmo on a "
-                         "pool in node_pools, or list pools in osmo_node_pools)")
+        raise InputError("osmo_node_pool_names is empty: OSMO needs at least one GPU node pool (set workloads: osmo on a "
+                         "pool in node_pools, or list pools in osmo_node_pool_names)")
     identity = settings.get("workload_identity", True)
     storage = settings.get("storage") or {}
     account = required(storage.get("account"), "osmo_storage_account",

@@ -5,7 +5,7 @@
 
 Two schedulers on the same nodes overcommit them: each believes it owns the GPUs. So every pool belongs to at
 most one of them. A pool says so with ``workloads: osmo | azureml`` in ``node_pools``; the roles' lists
-(``osmo_node_pools``, ``azureml_extension_node_pools``) may name pools instead. GPU pools that neither claims go
+(``osmo_node_pool_names``, ``azureml_extension_node_pool_names``) may name pools instead. GPU pools that neither claims go
 to OSMO. Pod templates and InstanceTypes then select their pools by the AKS agent-pool label, so neither
 scheduler's pods land on the other's nodes.
 """
@@ -32,8 +32,8 @@ def _names(value, variable, pools):
     return list(value)
 
 
-def scheduler_assignment(pools, osmo_pools=None, azureml_pools=None, osmo_variable="osmo_node_pools",
-                         azureml_variable="azureml_extension_node_pools"):
+def scheduler_assignment(pools, osmo_pools=None, azureml_pools=None, osmo_variable="osmo_node_pool_names",
+                         azureml_variable="azureml_extension_node_pool_names"):
     """{'osmo': [pool, ...], 'azureml': [pool, ...]}, disjoint; raises NodePoolError naming the variables."""
     np.validate_node_pools(pools)
     declared = {}

@@ -58,18 +58,18 @@ def test_explicit_lists_win_over_derivation():
 def test_a_pool_claimed_by_both_lists_is_refused_naming_both_variables():
     with pytest.raises(np.NodePoolError) as error:
         scheduling.scheduler_assignment(POOLS, osmo_pools=["gpu"], azureml_pools=["gpu", "a100"])
-    assert "gpu is claimed by both osmo_node_pools" in str(error.value)
-    assert "azureml_extension_node_pools" in str(error.value)
+    assert "gpu is claimed by both osmo_node_pool_names" in str(error.value)
+    assert "azureml_extension_node_pool_names" in str(error.value)
 
 
 def test_a_list_contradicting_a_declared_owner_is_refused():
-    with pytest.raises(np.NodePoolError, match="a100 is claimed by both osmo_node_pools .* node_pools.a100.workloads"):
+    with pytest.raises(np.NodePoolError, match="a100 is claimed by both osmo_node_pool_names .* node_pools.a100.workloads"):
         scheduling.scheduler_assignment(POOLS, osmo_pools=["a100"])
 
 
 @pytest.mark.parametrize("kwargs, message", [
-    ({"osmo_pools": ["nope"]}, "osmo_node_pools names 'nope', which is not declared"),
-    ({"azureml_pools": "a100"}, "azureml_extension_node_pools must be a list"),
+    ({"osmo_pools": ["nope"]}, "osmo_node_pool_names names 'nope', which is not declared"),
+    ({"azureml_pools": "a100"}, "azureml_extension_node_pool_names must be a list"),
 ])
 def test_bad_pool_lists(kwargs, message):
     with pytest.raises(np.NodePoolError, match=message):
@@ -139,7 +139,7 @@ def test_azureml_coordinates_injected_only_with_a_workspace():
 
 
 def test_osmo_inputs_are_checked():
-    with pytest.raises(inputs.InputError, match="osmo_node_pools is empty"):
+    with pytest.raises(inputs.InputError, match="osmo_node_pool_names is empty"):
         osmo_config.service_configs(settings(osmo_pools=[]))
     with pytest.raises(inputs.InputError, match="^osmo_storage_account is required"):
         osmo_config.service_configs(settings(storage={"container": "osmo"}))
