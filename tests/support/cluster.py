@@ -84,3 +84,92 @@ class OperatorStandIn(threading.Thread):
     def stop(self):
         self.stopped.set()
         self.join(timeout=5)
+
+
+# -- schema validation of rendered manifests ------------------------------------------------------------------------
+KUBERNETES_VERSION = "1.33"
+
+# The AzureML extension's InstanceType CRD is not public. This schema states the rules its documentation gives
+# (reference notes, azureml.md 1.6): a DNS-label name, a nodeSelector of strings, CPU and memory requests and
+# limits set and non-zero, GPUs as whole numbers and in limits only.
+_NONZERO_QUANTITY = r"^(?!0+(\.0+)?[A-Za-z]*$)[0-9]+(\.[0-9]+)?[A-Za-z]*$"
+INSTANCE_TYPE_SCHEMA = {
+    "type": "object",
+    "required": ["apiVersion", "kind", "metadata", "spec"],
+    "additionalProperties": False,
+    "properties": {
+        "apiVersion": {"const": "amlarc.azureml.com/v1alpha1"},
+        "kind": {"const": "InstanceType"},
+        "metadata": {"type": "object", "required": ["name"], "properties": {
+            "name": {"type": "string", "maxLength": 63, "pattern": r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"}}},
+        "spec": {"type": "object", "required": ["resources"], "additionalProperties": False, "properties": {
+            "nodeSelector": {"type": "object", "additionalProperties": {"type": "string"}},
+            "resources": {"type": "object", "required": ["requests", "limits"], "additionalProperties": False,
+                          "properties": {
+                              "requests": {"type": "object", "required": ["cpu", "memory"],
+                                           "propertyNames": {"not": {"pattern": "^nvidia\\.com/"}},
+                                           "additionalProperties": {"type": "string", "pattern": _NONZERO_QUANTITY}},
+                              "limits": {"type": "object", "required": ["cpu", "memory"],
+                                         "properties": {"cpu": {"type": "string", "pattern": _NONZERO_QUANTITY},
+                                                        "memory": {"type": "string", "pattern": _NONZERO_QUANTITY}},
+                                         "patternProperties": {"^nvidia\\.com/": {"type": "integer", "minimum": 0}},
+                                         "additionalProperties": False}}}}},
+    },
+}
+
+
+def _jsonschema(node):
+    """A CRD's structural OpenAPI v3 schema as JSON Schema; unknown fields are errors unless the schema allows them."""
+    if not isinstance(node, dict):
+        return node
+    out = {}
+    for key, value in node.items():
+        if key == "properties":
+            out[key] = {k: _jsonschema(v) for k, v in value.items()}
+        elif key in ("items", "additionalProperties", "not"):
+            out[key] = _jsonschema(value) if isinstance(value, dict) else value
+        elif key in ("allOf", "anyOf", "oneOf"):
+            out[key] = [_jsonschema(v) for v in value]
+        elif key.startswith("x-kubernetes-") or key in ("description", "example", "externalDocs", "format",
+                                                        "nullable"):
+            continue
+        else:
+            out[key] = value
+    if node.get("x-kubernetes-int-or-string"):
+        out.pop("type", None)
+        out["anyOf"] = [{"type": "integer"}, {"type": "string"}]
+    if node.get("nullable") and "type" in out:
+        out["type"] = [out["type"], "null"]
+    if out.get("type") == "object" and "properties" in out and "additionalProperties" not in out \
+            and not node.get("x-kubernetes-preserve-unknown-fields"):
+        out["additionalProperties"] = False
+    return out
+
+
+def crd_schema(crd_file: str, version: str) -> dict:
+    crd = yaml.safe_load((CRDS / crd_file).read_text())
+    for item in crd["spec"]["versions"]:
+        if item["name"] == version:
+            schema = _jsonschema(item["schema"]["openAPIV3Schema"])
+            schema.setdefault("properties", {})["metadata"] = {"type": "object"}
+            return schema
+    raise KeyError("%s has no version %s" % (crd_file, version))
+
+
+def schema_errors(obj: dict, schema: dict) -> list:
+    import jsonschema
+
+    validator = jsonschema.Draft7Validator(schema)
+    return ["%s: %s" % ("/".join(str(p) for p in error.absolute_path) or "(root)", error.message)
+            for error in validator.iter_errors(obj)]
+
+
+def builtin_errors(obj: dict) -> list:
+    """kubernetes-validate's strict schemas (unknown fields are errors)."""
+    import kubernetes_validate
+
+    try:
+        kubernetes_validate.validate(obj, KUBERNETES_VERSION, strict=True)
+    except kubernetes_validate.ValidationError as exc:
+        return [str(exc)]
+    return []
