@@ -461,7 +461,7 @@ class OsmoEmulator:
             tokens[token_name] = {"token": token, "expires_at": expires_at, "roles": roles,
                                   "description": _one(query, "description") or ""}
             self.access_tokens[token] = user_id
-            return token
+            return json.dumps(token)   # FastAPI's JSON encoding of a str response (strings are written as is)
         if method == "DELETE":
             removed = tokens.pop(token_name, None)
             if removed is None:

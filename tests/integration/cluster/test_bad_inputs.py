@@ -74,6 +74,8 @@ BAD_INPUTS = {
     "no-node-pools": ({"node_pools": {}}, "node_pools must be a non-empty mapping"),
     "bad-pool-name": ({"node_pools": _pools(**{"GPU-pool": dict(GOOD_POOLS["gpu"], workloads="osmo")})},
                       "node_pools: pool names must be 1-12 lowercase letters"),
+    "fastprod-without-tls": ({"azureml_extension_cluster_purpose": "FastProd"},
+                             "azureml_extension_cluster_purpose=FastProd turns insecure connections off"),
     "bad-mek": ({"osmo_mek": "currentMek: key2\nmeks:\n  key1: abc\n"},
                 "osmo_mek is not a usable mek.yaml: currentMek 'key2' is not one of the meks"),
 }
