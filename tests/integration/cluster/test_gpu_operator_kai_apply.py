@@ -9,6 +9,8 @@ configuration follows what the cluster has, and the SchedulingShard gets OSMO's 
 
 from __future__ import annotations
 
+import subprocess
+
 import pytest
 import yaml
 
@@ -167,3 +169,42 @@ def test_dcgm_scrape_falls_back_to_the_azure_monitor_agent(k8s_emulator, tmp_pat
     scrape = yaml.safe_load(config.data["prometheus-config"])
     assert scrape["scrape_configs"][0]["job_name"] == "nvidia-dcgm-exporter"
     assert scrape["scrape_configs"][0]["kubernetes_sd_configs"][0]["namespaces"]["names"] == ["gpu-operator"]
+
+
+def test_uninstall_removes_only_what_is_named(k8s_emulator, tmp_path, standin_chart, emulator_helm, operator_standin,
+                                              helm_binary):
+    import kubernetes
+
+    api = k8s_emulator.api_client()
+    operator_standin(api, [("kai.scheduler", "v1", "schedulingshards", "default")])
+
+    class Target:
+        is_emulator = True
+        cache_dir = str(tmp_path)
+        emulator = k8s_emulator
+
+        def env(self):
+            return {"K8S_AUTH_KUBECONFIG": k8s_emulator.kubeconfig_path, "TMPDIR": str(tmp_path)}
+
+    installed = _run(Target(), _vars(Target(), standin_chart, emulator_helm))
+    assert installed.rc == 0, str(installed)
+
+    nothing = run_playbook("playbooks/cluster-uninstall.yml", "-e", "@%s" % PLATFORM_FACTS, inventory=INVENTORY,
+                           env=Target().env())
+    assert nothing.rc != 0 and "Name the components to remove in uninstall" in nothing.stdout, str(nothing)
+
+    removed = run_playbook("playbooks/cluster-uninstall.yml", "-e", "@%s" % PLATFORM_FACTS, inventory=INVENTORY,
+                           env=Target().env(), extra_vars={"uninstall": ["kai_scheduler"],
+                                                           "kai_scheduler_purge_crds": True,
+                                                           "kai_scheduler_purge_namespace": True,
+                                                           "cluster_helm_binary": emulator_helm})
+    assert removed.rc == 0, str(removed)
+    crds = {c.metadata.name for c in kubernetes.client.ApiextensionsV1Api(api).list_custom_resource_definition().items}
+    assert "schedulingshards.kai.scheduler" not in crds and "queues.scheduling.run.ai" not in crds
+    assert "clusterpolicies.nvidia.com" in crds                      # the GPU Operator was not named
+    namespaces = {n.metadata.name for n in kubernetes.client.CoreV1Api(api).list_namespace().items}
+    assert "kai-scheduler" not in namespaces and "gpu-operator" in namespaces
+    releases = subprocess.run(
+        [helm_binary, "list", "-A", "-q", "--kubeconfig", k8s_emulator.kubeconfig_path],
+        check=True, capture_output=True, text=True).stdout.split()
+    assert releases == ["gpu-operator"]
