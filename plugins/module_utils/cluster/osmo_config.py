@@ -141,8 +141,8 @@ def platforms(pools, osmo_pools, workload_identity=True, overrides=None):
         memory = share["memory_gib"]
         variables = {"USER_GPU": share["gpus"], "USER_CPU": share["cpu"], "USER_MEMORY": "%dGi" % memory,
                      "USER_STORAGE": "100Gi", "USER_SHM_SIZE": "%dGi" % max(1, min(64, memory // 4))}
-        description = "%s, %d GPU(s) per node, %s" % (pool["vm_size"], share["gpus"],
-                                                       "Spot" if pool.get("priority") == "Spot" else "Regular")
+        priority = "Spot" if pool.get("priority") == "Spot" else "Regular"
+        description = "%s, %d GPU(s) per node, %s" % (pool["vm_size"], share["gpus"], priority)
         result[name] = _platform(description, variables, ["gpu_required"], [template_name(name)] + identity)
     for name, override in overrides.items():
         if not isinstance(override, dict):

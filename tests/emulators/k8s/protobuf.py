@@ -60,7 +60,7 @@ def _text(value: bytes) -> str:
 
 def _entry(value: bytes) -> tuple[str, bytes]:
     key, item = "", b""
-    for number, _, part in fields(value):
+    for number, dummy, part in fields(value):
         if number == 1:
             key = _text(part)
         elif number == 2:
@@ -72,7 +72,7 @@ def _object_meta(data: bytes) -> dict:
     # Go's zero values (empty strings, 0) are always on the wire; they mean "not set".
     strings = {1: "name", 2: "generateName", 3: "namespace", 5: "uid", 6: "resourceVersion"}
     meta: dict = {}
-    for number, _, value in fields(data):
+    for number, dummy, value in fields(data):
         if number in strings:
             if value:
                 meta[strings[number]] = _text(value)
@@ -89,7 +89,7 @@ def _object_meta(data: bytes) -> dict:
 
 def _secret(raw: bytes) -> dict:
     obj: dict = {"apiVersion": "v1", "kind": "Secret"}
-    for number, _, value in fields(raw):
+    for number, dummy, value in fields(raw):
         if number == 1:
             obj["metadata"] = _object_meta(value)
         elif number == 2:
@@ -108,7 +108,7 @@ def _secret(raw: bytes) -> dict:
 
 def _config_map(raw: bytes) -> dict:
     obj: dict = {"apiVersion": "v1", "kind": "ConfigMap"}
-    for number, _, value in fields(raw):
+    for number, dummy, value in fields(raw):
         if number == 1:
             obj["metadata"] = _object_meta(value)
         elif number == 2:
@@ -124,11 +124,11 @@ def _config_map(raw: bytes) -> dict:
 
 def _delete_options(raw: bytes) -> dict:
     options: dict = {}
-    for number, _, value in fields(raw):
+    for number, dummy, value in fields(raw):
         if number == 1:
             options["gracePeriodSeconds"] = value
         elif number == 2:
-            pre = {("uid", "resourceVersion")[n - 1]: _text(v) for n, _, v in fields(value) if n in (1, 2) and v}
+            pre = {("uid", "resourceVersion")[n - 1]: _text(v) for n, dummy, v in fields(value) if n in (1, 2) and v}
             if pre:
                 options["preconditions"] = pre
         elif number == 3:
@@ -149,9 +149,9 @@ def decode(body: bytes) -> dict:
     if not body.startswith(MAGIC):
         raise ProtobufError("the body does not start with the k8s protobuf magic number")
     type_meta, raw = {}, b""
-    for number, _, value in fields(body[len(MAGIC):]):
+    for number, dummy, value in fields(body[len(MAGIC):]):
         if number == 1:
-            type_meta = {("apiVersion", "kind")[n - 1]: _text(v) for n, _, v in fields(value) if n in (1, 2)}
+            type_meta = {("apiVersion", "kind")[n - 1]: _text(v) for n, dummy, v in fields(value) if n in (1, 2)}
         elif number == 2:
             raw = value
         elif number == 3 and value:

@@ -165,8 +165,8 @@ def run(platform, cluster, osmo, tmp_path, standin_chart, emulator_helm):
                  "cluster_chart_cache_dir": str(tmp_path / "charts"),
                  "osmo_service_chart_ref": service, "osmo_backend_chart_ref": backend,
                  "osmo_backend_values_overrides": {"standin": {"objects": [
-                     _deployment(name, "osmo-operator") for name in ("osmo-operator-backend-listener",
-                                                                      "osmo-operator-backend-worker")]}},
+                     _deployment(name, "osmo-operator")
+                     for name in ("osmo-operator-backend-listener", "osmo-operator-backend-worker")]}},
                  "osmo_service_url": osmo.url, "osmo_ca_bundle": ca_bundle_path(), "osmo_wait_timeout": 60,
                  "azureml_extension_wait_timeout": 60}
         extra.update(variables)

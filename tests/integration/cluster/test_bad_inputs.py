@@ -33,6 +33,9 @@ def _pools(**changes):
     return pools
 
 
+GRID_POOL = {"vm_size": "Standard_NC128ds_xl_RTXPRO6000BSE_v6", "gpu_driver": "None", "gpu_count": 1, "vcpus": 128,
+             "memory_gib": 512, "workloads": "osmo", "node_labels": {"nvidia.com/gpu.deploy.driver": "false"}}
+
 # host -> (host vars, the message must contain this; it names the variable)
 BAD_INPUTS = {
     "bad-taint": ({"node_pools": _pools(gpu={"node_taints": ["nvidia.com/gpu"]})},
@@ -53,10 +56,7 @@ BAD_INPUTS = {
     "kai-retracted": ({"kai_scheduler_version": "v0.20.1"},
                       "kai_scheduler_version=v0.20.1: the v0.20.x tags are mistaken tags"),
     "kai-not-lts": ({"kai_scheduler_version": "v0.17.0"}, "kai_scheduler_version=v0.17.0 is not a long-term-support"),
-    "grid-without-driver": ({"node_pools": _pools(rtx={"vm_size": "Standard_NC128ds_xl_RTXPRO6000BSE_v6",
-                                                        "gpu_driver": "None", "gpu_count": 1, "vcpus": 128,
-                                                        "memory_gib": 512, "workloads": "osmo",
-                                                        "node_labels": {"nvidia.com/gpu.deploy.driver": "false"}})},
+    "grid-without-driver": ({"node_pools": _pools(rtx=GRID_POOL)},
                             "gpu_operator_grid_driver_url (https) and gpu_operator_grid_driver_sha256"),
     "grid-with-aks-driver": ({"node_pools": _pools(gpu={"node_labels": {"nvidia.com/gpu.deploy.driver": "false"}})},
                              "node_pools.gpu: the label nvidia.com/gpu.deploy.driver=false asks for the GRID driver"),
@@ -97,7 +97,7 @@ def test_bad_inputs_fail_before_any_request_naming_the_variable(tmp_path, k8s_em
     shutil.copytree(EXAMPLE / "group_vars", inventory / "group_vars")
     hosts = {name: dict(host_vars, ansible_connection="local",
                         ansible_python_interpreter="{{ ansible_playbook_python }}")
-             for name, (host_vars, _) in BAD_INPUTS.items()}
+             for name, (host_vars, dummy) in BAD_INPUTS.items()}
     (inventory / "hosts.yml").write_text(yaml.safe_dump({"all": {"children": {"aks": {"hosts": hosts}}}}))
     arm = emulator_module_args(arm_emulator.url, arm_emulator.subscription_id, arm_emulator.tenant_id)
     env = {"K8S_AUTH_KUBECONFIG": k8s_emulator.kubeconfig_path, "TMPDIR": str(tmp_path),
@@ -111,7 +111,7 @@ def test_bad_inputs_fail_before_any_request_naming_the_variable(tmp_path, k8s_em
 
     failures = _failures(run.stdout)
     assert len(BAD_INPUTS) >= 10
-    for host, (_, message) in BAD_INPUTS.items():
+    for host, (dummy, message) in BAD_INPUTS.items():
         assert host in failures, "%s did not fail:\n%s" % (host, run)
         assert message in failures[host], "%s: %r not in %r" % (host, message, failures[host])
     assert run.recap and all(stats["failed"] == 1 for stats in run.recap.values()), run.recap

@@ -76,7 +76,7 @@ def _release(kube, helm):
 
 
 def test_pinned_checksummed_release_values_and_idempotent_upgrade(kube, tmp_path, helm_binary, emulator_helm,
-                                                                   chart_repo):
+                                                                  chart_repo):
     repo_url, digests = chart_repo
     helm = emulator_helm if kube.is_emulator else helm_binary
 

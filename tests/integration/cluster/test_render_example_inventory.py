@@ -38,8 +38,8 @@ CUSTOM = {  # (apiVersion, kind) -> (CRD file, version)
     ("nvidia.com/v1", "ClusterPolicy"): ("nvidia.com_clusterpolicies.yaml", "v1"),
     ("kai.scheduler/v1", "SchedulingShard"): ("kai.scheduler_schedulingshards.yaml", "v1"),
     ("scheduling.run.ai/v2", "Queue"): ("scheduling.run.ai_queues.yaml", "v2"),
-    ("secrets-store.csi.x-k8s.io/v1", "SecretProviderClass"): ("secrets-store.csi.x-k8s.io_secretproviderclasses.yaml",
-                                                              "v1"),
+    ("secrets-store.csi.x-k8s.io/v1", "SecretProviderClass"):
+        ("secrets-store.csi.x-k8s.io_secretproviderclasses.yaml", "v1"),
     ("monitoring.coreos.com/v1", "PodMonitor"): ("monitoring.coreos.com_podmonitors.yaml", "v1"),
 }
 VALUES_FILES = {"values.yaml", "service-values.yaml", "backend-values.yaml", "extension.yaml"}
@@ -48,8 +48,8 @@ VALUES_FILES = {"values.yaml", "service-values.yaml", "backend-values.yaml", "ex
 def _taints(pool):
     taints = []
     for text in pool.get("node_taints") or []:
-        head, _, effect = text.rpartition(":")
-        key, _, value = head.partition("=")
+        head, dummy, effect = text.rpartition(":")
+        key, dummy, value = head.partition("=")
         taints.append((key, value or None, effect))
     if pool.get("priority") == "Spot" and ("kubernetes.azure.com/scalesetpriority", "spot", "NoSchedule") not in taints:
         taints.append(("kubernetes.azure.com/scalesetpriority", "spot", "NoSchedule"))
@@ -195,7 +195,7 @@ def test_platforms_and_instance_types_are_one_to_one_with_their_gpu_pools(render
         assert selector == {"kubernetes.azure.com/agentpool": name,
                             "node.kubernetes.io/instance-type": NODE_POOLS[name]["vm_size"]}
 
-    types = [doc for _, doc in _manifests(rendered / "azureml_extension") if doc["kind"] == "InstanceType"]
+    types = [doc for dummy, doc in _manifests(rendered / "azureml_extension") if doc["kind"] == "InstanceType"]
     gpu_types = sorted(t["metadata"]["name"] for t in types if t["metadata"]["name"] != "defaultinstancetype")
     assert gpu_types == azureml_pools
     for item in types:
@@ -212,9 +212,9 @@ def test_no_secret_value_in_any_rendered_file(rendered):
         for value in SECRETS.values():
             assert value not in text, path
             assert value.strip().splitlines()[-1].split(": ")[-1] not in text, path
-    kinds = [doc["kind"] for _, doc in _manifests(rendered)]
+    kinds = [doc["kind"] for dummy, doc in _manifests(rendered)]
     assert "Secret" not in kinds
-    spc = [doc for _, doc in _manifests(rendered / "osmo") if doc["kind"] == "SecretProviderClass"][0]
+    spc = [doc for dummy, doc in _manifests(rendered / "osmo") if doc["kind"] == "SecretProviderClass"][0]
     assert spc["spec"]["parameters"]["clientID"] == "22222222-2222-4222-8222-222222222222"   # names, not values
     assert {o["secretName"] for o in spc["spec"]["secretObjects"]} == {"db-secret", "redis-secret",
                                                                        "osmo-default-admin"}

@@ -188,8 +188,8 @@ def test_instance_types_one_per_azureml_gpu_pool():
 
 def test_instance_type_rules():
     bad = {"metadata": {"name": "Bad_Name"}, "spec": {"resources": {
-        "requests": {"cpu": "0", "memory": "1Gi", "nvidia.com/gpu": 1}, "limits": {"memory": "1Gi",
-                                                                                  "nvidia.com/gpu": "1"}}}}
+        "requests": {"cpu": "0", "memory": "1Gi", "nvidia.com/gpu": 1},
+        "limits": {"memory": "1Gi", "nvidia.com/gpu": "1"}}}}
     problems = aml.instance_type_problems(bad)
     assert any("metadata.name" in p for p in problems)
     assert any("requests.cpu must be set and greater than zero" in p for p in problems)
