@@ -300,6 +300,12 @@ DEFAULT_POOL = dict(
     os_sku=None,
     max_pods=None,
     gpu_sharing=None,
+    # Read by the cluster tier only: which scheduler owns the pool (osmo | azureml) and, for VM sizes the
+    # cluster roles do not know, the capacity of one node.
+    workloads=None,
+    gpu_count=None,
+    vcpus=None,
+    memory_gib=None,
 )
 DEFAULT_NODE_POOLS = {"gpu": {"subnet_address_prefixes": ["10.0.7.0/24"]}}
 
@@ -514,4 +520,5 @@ def node_pools_summary(node_pools):
         node_labels=dict(p["node_labels"] or {}), gpu_driver=p["gpu_driver"],
         enable_auto_scaling=p["enable_auto_scaling"], min_count=p["min_count"], max_count=p["max_count"],
         node_count=p["node_count"], zones=list(p["zones"] or []), gpu_sharing=copy.deepcopy(p["gpu_sharing"]),
+        workloads=p["workloads"], gpu_count=p["gpu_count"], vcpus=p["vcpus"], memory_gib=p["memory_gib"],
     )) for p in all_pool_settings(node_pools))

@@ -70,4 +70,7 @@ def run_module(name: str, args: dict, check_mode: bool = False, diff: bool = Tru
     if "result" not in box:
         raise AssertionError("module %s returned no result" % name)
     box["result"].setdefault("failed", False)
+    # ansible-core 2.19 returns warnings as structured events; tests read their text.
+    box["result"]["warnings"] = [w["event"]["msg"] if isinstance(w, dict) and "event" in w else w
+                                 for w in box["result"].get("warnings") or []]
     return ModuleResult(box["result"])

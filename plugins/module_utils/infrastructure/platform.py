@@ -90,6 +90,8 @@ def facts(settings, applied=None):
     doc = dict(
         version=FACTS_VERSION,
         subscription_id=s["azure_subscription_id"],
+        tenant_id=next((i["tenant_id"] for i in (identity("osmo_identity"), identity("ml_identity"))
+                        if i and i.get("tenant_id")), None),
         location=s["location"],
         network_mode=s["network_mode"],
         names=dict((k, v) for k, v in n.items()),
@@ -124,6 +126,7 @@ def facts(settings, applied=None):
         grafana=dict(name=n["grafana"], id=ids["grafana"], endpoint=_out(applied, "grafana", "endpoint"))
         if s["grafana_enabled"] else None,
         azureml_workspace=dict(name=n["machine_learning_workspace"], id=ids["ml_workspace"],
+                               resource_group=b.group, subscription_id=s["azure_subscription_id"], location=s["location"],
                                workspace_id=_out(applied, "ml_workspace", "workspace_id"),
                                discovery_url=_out(applied, "ml_workspace", "discovery_url"),
                                mlflow_tracking_uri=_out(applied, "ml_workspace", "mlflow_tracking_uri"),
@@ -156,7 +159,7 @@ def facts(settings, applied=None):
             name=n["aks"], id=b.aks_id, fqdn=outputs.get("fqdn"), private_fqdn=outputs.get("private_fqdn"),
             node_resource_group=outputs.get("node_resource_group"),
             kubernetes_version=outputs.get("kubernetes_version"), kubelet_identity=outputs.get("kubelet_identity"),
-            private_cluster=s["aks_private_cluster_enabled"],
+            private_cluster=s["aks_private_cluster_enabled"], oidc_issuer_url=outputs.get("oidc_issuer_url"),
             azureml_compute_name=("k8s-" + n["aks"][len("aks-"):])[:16])
         doc["aks_oidc_issuer_url"] = outputs.get("oidc_issuer_url")
         doc["gpu_node_pool_subnets"] = dict((subnet["pool"], b.subnet_id(subnet["key"]))

@@ -14,7 +14,7 @@ import uuid
 
 import yaml
 
-from . import defaults, fieldmanager, validation
+from . import defaults, fieldmanager, protobuf, validation
 from .errors import ApiError
 from .kinds import ResourceType
 from .merge import ListSemantics, json_merge_patch, json_patch, strategic_merge_patch
@@ -197,9 +197,14 @@ class Api:
         if not req.body:
             raise ApiError.bad_request("the request body is empty")
         content_type = req.headers.get("content-type", JSON).split(";")[0].strip()
+        if content_type == protobuf.CONTENT_TYPE:
+            try:
+                return protobuf.decode(req.body)
+            except (protobuf.ProtobufError, UnicodeDecodeError) as exc:
+                raise ApiError.unsupported_media_type(f"{content_type} ({exc})", [JSON]) from exc
         if content_type not in (JSON, "application/yaml") + PATCH_TYPES:
-            # protobuf and CBOR bodies (client-go's defaults for built-in kinds) are not modelled
-            raise ApiError.unsupported_media_type(content_type, [JSON, "application/yaml"])
+            # CBOR and other encodings are not modelled
+            raise ApiError.unsupported_media_type(content_type, [JSON, "application/yaml", protobuf.CONTENT_TYPE])
         try:
             if content_type in ("application/apply-patch+yaml", "application/yaml"):
                 return yaml.safe_load(req.body.decode())
@@ -628,7 +633,10 @@ class Api:
         options = {}
         if req.body:
             try:
-                options = json.loads(req.body.decode()) or {}
+                if req.headers.get("content-type", "").startswith(protobuf.CONTENT_TYPE):
+                    options = protobuf.decode(req.body)
+                else:
+                    options = json.loads(req.body.decode()) or {}
             except ValueError as exc:
                 raise ApiError.bad_request(f"error decoding DeleteOptions: {exc}") from exc
         policy = req.q("propagationPolicy") or options.get("propagationPolicy")

@@ -105,6 +105,10 @@ def _decode(body: bytes, content_type: str | None):
     if not body:
         return None
     try:
+        if content_type and content_type.startswith("application/vnd.kubernetes.protobuf"):
+            from .protobuf import decode
+
+            return decode(body)
         if content_type and "yaml" in content_type:
             import yaml
 

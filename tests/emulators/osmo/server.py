@@ -52,6 +52,9 @@ class OsmoEmulator:
         self.tokens = dict(tokens or {"emulator-token": "ansible"})
         self.access_tokens = dict(access_tokens or {})
         self.jwts: dict[str, tuple[str, float]] = {}
+        # users (id -> {roles, created_at, created_by}) and their named access tokens (id -> name -> record)
+        self.users: dict[str, dict] = {}
+        self.user_tokens: dict[str, dict[str, dict]] = {}
         self.pools = set(pools)
         self.profile_pool = profile_pool
         self.jwt_lifetime = jwt_lifetime
@@ -388,6 +391,8 @@ class OsmoEmulator:
         user = self.authenticate(authorization)
         if path == "/api/version" and method == "GET":
             return 200, VERSION, json_type
+        if path.startswith("/api/auth/user"):
+            return 200, self.auth_users(user, method, path, query, body), json_type
         match = re.fullmatch(r"/api/pool/([^/]+)/workflow", path)
         if match and method == "POST":
             return 200, self.submit(user, match.group(1), query, body), json_type
@@ -411,6 +416,59 @@ class OsmoEmulator:
                 return 200, self.cancel(user, workflow, query), json_type
         raise ApiError(404 if method == "GET" else 405, {"detail": "Not Found" if method == "GET" else
                                                          "Method Not Allowed"})
+
+    def auth_users(self, caller: str, method: str, path: str, query: dict, body):
+        """User and access-token administration (``/api/auth/user[/{id}[/access_token[/{name}]]]``)."""
+        if path == "/api/auth/user" and method == "POST":
+            if not isinstance(body, dict) or not body.get("id"):
+                raise ApiError(422, {"detail": [{"type": "missing", "loc": ["body", "id"], "msg": "Field required"}]})
+            if body["id"] in self.users:
+                raise user_error(f"User {body['id']} already exists")
+            now = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(self.clock()))
+            self.users[body["id"]] = {"roles": list(body.get("roles") or []), "created_at": now, "created_by": caller}
+            return {"id": body["id"], "created_at": now, "created_by": caller}
+        match = re.fullmatch(r"/api/auth/user/([^/]+)(?:/access_token(?:/([^/]+))?)?", path)
+        if not match:
+            raise ApiError(404, {"detail": "Not Found"})
+        user_id, token_name = match.group(1), match.group(2)
+        if user_id not in self.users:
+            raise user_error(f"User {user_id} not found")
+        record = self.users[user_id]
+        tokens = self.user_tokens.setdefault(user_id, {})
+        if not path.endswith("access_token") and token_name is None:
+            if method == "GET":
+                return {"id": user_id, "created_at": record["created_at"], "created_by": record["created_by"],
+                        "roles": [{"role_name": r, "assigned_by": record["created_by"],
+                                   "assigned_at": record["created_at"]} for r in record["roles"]]}
+            raise ApiError(405, {"detail": "Method Not Allowed"})
+        if token_name is None:
+            if method == "GET":
+                return [{"token_name": name, "expires_at": t["expires_at"], "description": t["description"],
+                         "roles": t["roles"]} for name, t in sorted(tokens.items())]
+            raise ApiError(405, {"detail": "Method Not Allowed"})
+        if method == "POST":
+            expires_at = _one(query, "expires_at")
+            if not expires_at or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", expires_at):
+                raise ApiError(422, {"detail": [{"type": "missing", "loc": ["query", "expires_at"],
+                                                 "msg": "Field required"}]})
+            if token_name in tokens:
+                raise user_error(f"Token {token_name} already exists for user {user_id}")
+            roles = query.get("roles") or list(record["roles"])
+            missing = [r for r in roles if r not in record["roles"]]
+            if missing:
+                raise user_error(f"Roles {', '.join(missing)} are not assigned to user {user_id}")
+            token = secrets.token_urlsafe(32)
+            tokens[token_name] = {"token": token, "expires_at": expires_at, "roles": roles,
+                                  "description": _one(query, "description") or ""}
+            self.access_tokens[token] = user_id
+            return json.dumps(token)   # FastAPI's JSON encoding of a str response (strings are written as is)
+        if method == "DELETE":
+            removed = tokens.pop(token_name, None)
+            if removed is None:
+                raise user_error(f"Token {token_name} not found")
+            self.access_tokens.pop(removed["token"], None)
+            return None
+        raise ApiError(405, {"detail": "Method Not Allowed"})
 
     def admin(self, method: str, path: str, body):
         json_type = "application/json"

@@ -3,6 +3,8 @@ resource group deleted, the soft-deleted Key Vault purged - or kept, with a mess
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from support.azure import mutating
@@ -38,10 +40,17 @@ def test_destroy_needs_confirmation_then_deletes_and_purges(emulator, tmp_path):
     created = playbook(emulator, "site.yml", tmp_path)
     assert created.rc == 0, failure(created)
     assert (tmp_path / "facts.json").exists()
-    # A later tier runs on its own from the saved document.
+    # A later tier runs on its own from the saved document (rendered: there is no cluster here).
+    rendered = tmp_path / "rendered"
     cluster = run_playbook("playbooks/cluster.yml", "--limit", "aks", inventory=str(INVENTORY),
-                           extra_vars={"platform_facts_file": str(tmp_path / "facts.json")})
-    assert cluster.rc == 0 and "Configuring cluster aks-robotics-dev-001" in cluster.stdout, failure(cluster)
+                           extra_vars={"platform_facts_file": str(tmp_path / "facts.json"),
+                                       "cluster_render_only": True, "cluster_render_dir": str(rendered)})
+    assert cluster.rc == 0, failure(cluster)
+    rendered_text = "\n".join(p.read_text() for p in rendered.rglob("*") if p.is_file())
+    facts = json.loads((tmp_path / "facts.json").read_text())
+    for value in (facts["storage_account"]["name"], facts["key_vault"]["name"],
+                  facts["osmo_workload_identity"]["client_id"], facts["postgresql_connection_info"]["fqdn"]):
+        assert value and value in rendered_text, value
 
     emulator.clear_requests()
     refused = playbook(emulator, "playbooks/destroy.yml", tmp_path, platform_destroy_confirm="yes")

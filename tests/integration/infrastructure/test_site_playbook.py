@@ -110,7 +110,7 @@ def test_site_creates_every_resource_then_a_rerun_changes_nothing_and_only_reads
     missing = [key for key, rid in resource_ids(resources).items() if rid.lower() not in stored]
     assert missing == []
     kinds = collections.Counter(e["kind"] for e in resources)
-    assert kinds["aks_cluster"] == 1 and kinds["aks_nodepool"] == 1 and kinds["federated_credential"] == 10
+    assert kinds["aks_cluster"] == 1 and kinds["aks_nodepool"] == 2 and kinds["federated_credential"] == 10
     assert_no_duplicates_or_orphans(emulator, kinds["role_assignment"])
     # The VPN gateway (18 s) alone bounds the run from below; it must not take much more than that chain.
     assert elapsed < 60, elapsed

@@ -1,0 +1,4 @@
+{{- range .Values.standin.objects }}
+---
+{{ toYaml . }}
+{{- end }}
