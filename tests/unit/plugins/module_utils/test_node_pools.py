@@ -170,9 +170,9 @@ def test_bad_pool_settings_name_the_setting(pool, message):
 
 def test_pool_names_overlaps_and_zones():
     problems = np.node_pool_problems({"GPU": {"subnet_address_prefixes": ["10.0.7.0/24"]},
-                                   "b": {"subnet_address_prefixes": ["10.0.7.128/25"]},
-                                   "system": {"subnet_address_prefixes": ["10.0.1.0/24"], "zones": ["1"]}},
-                                  VNET, other_subnets={"main": "10.0.1.0/24"}, zones_supported=False)
+                                      "b": {"subnet_address_prefixes": ["10.0.7.128/25"]},
+                                      "system": {"subnet_address_prefixes": ["10.0.1.0/24"], "zones": ["1"]}},
+                                     VNET, other_subnets={"main": "10.0.1.0/24"}, zones_supported=False)
     text = "\n".join(problems)
     assert "node_pools.GPU: pool name 'GPU'" in text
     assert "node_pools.system: pool name 'system'" in text
