@@ -86,13 +86,17 @@ class Chromium:
     def open(self, url: str, ready: str = "document.readyState === 'complete'", timeout: float = 60):
         """Navigates to ``url`` and waits until the JavaScript expression ``ready`` is true."""
         self.send("Page.navigate", url=url)
+        self.wait_until(ready, timeout, what=url)
+
+    def wait_until(self, ready: str, timeout: float = 60, what: str = "the page"):
+        """Polls the JavaScript expression ``ready`` until it is true (after clicks, client-side routing)."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             with contextlib.suppress(BrowserError):  # the page may be between documents
                 if self.evaluate(f"document.readyState === 'complete' && !!({ready})"):
                     return
             time.sleep(0.25)
-        raise BrowserError(f"{url}: not ready within {timeout} s ({ready}); page text: "
+        raise BrowserError(f"{what}: not ready within {timeout} s ({ready}); page text: "
                            f"{(self.evaluate('document.body && document.body.innerText') or '')[:1500]}")
 
     def text(self) -> str:
