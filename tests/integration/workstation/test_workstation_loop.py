@@ -14,26 +14,13 @@ import re
 import pytest
 
 from support.paths import PROJECT_ROOT
-from support.playbook import run_playbook
+from support.playbook import run_playbook, task_statuses
 from support.ports import free_port
 
 pytestmark = pytest.mark.slow
 
 BUDGET = 20  # seconds of training per run (the default is 180)
 PLOTS = ("reward.png", "episode_length.png", "evaluation.png")
-TASK = re.compile(r"^TASK \[(?P<name>[^\]]+)\] \*+$")
-STATUS = re.compile(r"^(?P<status>ok|changed|skipping|failed|fatal): \[")
-
-
-def task_statuses(stdout: str) -> list[tuple[str, str]]:
-    """(task name, status) for every task result of the default callback's output, loop items included."""
-    found, task = [], None
-    for line in stdout.splitlines():
-        if match := TASK.match(line):
-            task = match["name"]
-        elif task and (match := STATUS.match(line)):
-            found.append((task, match["status"]))
-    return found
 
 
 def final_message(run) -> dict[str, str]:
