@@ -49,3 +49,30 @@ def test_inventories_azure_sends_the_loop_s_training_to_azureml(azureml_emulator
     again = run_playbook("playbooks/workstation.yml", inventory=inventory, extra_vars=extra)
     assert again.rc == 0 and again.changed == 0, again
     assert len(target.requests("PUT", "/jobs/")) == 1  # the deterministic job name finds the first job
+
+
+def test_inventories_azure_with_training_backend_osmo_submits_an_osmo_workflow(osmo_emulator_target, azurite, tmp_path):
+    emulator = osmo_emulator_target.emulator
+    emulator.tokens["workstation-loop-token"] = "ansible"
+    extra = {
+        "training_backend": "osmo",  # the one line that changes between the two cluster backends
+        "training_job_osmo_token": "workstation-loop-token",
+        "training_job_osmo_ca_bundle": osmo_emulator_target.ca_bundle,
+        "training_job_osmo_code_storage_url": "azure://devstoreaccount1/osmo/osmo-code",
+        "training_job_osmo_storage_connection_string": azurite["connection_string"],
+        "training_job_osmo_poll_interval": 1,
+        "training_job_wait": True,
+        "training_job_wait_timeout": 120,
+        "training_job_stream": False,
+    }
+    env = {"OSMO_URL": osmo_emulator_target.url, "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    inventory = str(PROJECT_ROOT / "inventories" / "azure")
+    run = run_playbook("playbooks/workstation.yml", inventory=inventory, extra_vars=extra, env=env)
+    assert run.rc == 0, run
+    submitted = [r for r in emulator.requests_to("POST", r"/api/pool/default/workflow")
+                 if "validation_only" not in r["query"]]
+    assert len(submitted) == 1
+    spec = submitted[0]["body"]["file"]
+    assert "Isaac-Velocity-Rough-Anymal-C-v0" in spec and "anymal-rough-policy" in spec
+    assert "Backend:        osmo" in run.stdout and "Status:         COMPLETED" in run.stdout, run
+    assert "workstation-loop-token" not in run.stdout + run.stderr
