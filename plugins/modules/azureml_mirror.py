@@ -126,6 +126,14 @@ options:
     description:
       - Seconds after which the mirror stops between two files and fails; the next run resumes it.
     type: int
+  reuse_unchanged:
+    description:
+      - When no version holds this run yet, compare the checkpoint's content hash with the C(content_hash) tag of the
+        model's latest version; when they are equal, register nothing and return that version.
+      - For loops that train again on every run (the workstation loop) and want a new version only when the weights
+        differ. Only the latest version is compared, so going back to older weights still gives a version.
+    type: bool
+    default: false
 extends_documentation_fragment:
   - azure_robotics.stack.azure
 attributes:
@@ -255,6 +263,7 @@ ARGUMENT_SPEC = dict(
     state_dir=dict(type="path"),
     parallel=dict(type="int", default=4),
     timeout=dict(type="int"),
+    reuse_unchanged=dict(type="bool", default=False),
 )
 
 
@@ -270,6 +279,7 @@ def request_from(params, mirror, credential_factory):
         task=params["task"], artifact_location=params["artifact_location"],
         blob_connection_string=params["blob_connection_string"], credential_factory=credential_factory,
         state_dir=params["state_dir"], parallel=params["parallel"], timeout=params["timeout"],
+        reuse_unchanged=params["reuse_unchanged"],
     )
 
 

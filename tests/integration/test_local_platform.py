@@ -30,6 +30,8 @@ def platform(tmp_path_factory):
         "local_platform_node_dir": str(PROJECT_ROOT / ".cache" / "test-node"),
         "local_platform_mlflow_port": free_port(),
         "local_platform_azurite_port": free_port(),
+        # The platform tier only (the training loop has its own tests).
+        "demo_loop": False,
     }
     yield vars_
     run_playbook("playbooks/local-stop.yml", extra_vars=vars_)

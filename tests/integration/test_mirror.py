@@ -218,6 +218,37 @@ def test_a_changed_checkpoint_gives_a_new_version_and_touched_files_do_not(runs,
     assert [v.version for v in sorted(versions(client, name), key=lambda v: int(v.version))] == ["1", "2"]
 
 
+def test_reuse_unchanged_registers_a_new_run_only_when_its_checkpoint_differs(runs, env, client, capsys, tmp_path):
+    import torch
+
+    name = model_name("unchanged")
+    first_run, second_run, third_run = (tmp_path / f"run-{i}" for i in (1, 2, 3))
+    shutil.copytree(runs["rsl_rl"], first_run)
+    shutil.copytree(runs["rsl_rl"], second_run)  # another run that trained the same weights
+    code, first, err = cli(capsys, str(first_run), "--model-name", name, "--reuse-unchanged")
+    assert code == 0 and first["status"] == "created", err
+
+    # Without the option a new run is always a new version (checked on a second model); with it, the same
+    # content as the latest version registers nothing.
+    other = model_name("always")
+    assert cli(capsys, str(first_run), "--model-name", other)[0] == 0
+    assert cli(capsys, str(second_run), "--model-name", other)[1]["model_version"] == "2"
+    code, same, err = cli(capsys, str(second_run), "--model-name", name, "--reuse-unchanged")
+    assert code == 0, err
+    assert same["status"] == "reused" and same["model_version"] == "1" and same["run_id"] == first["run_id"]
+    assert same["bytes_uploaded"] == 0 and "same content as model" in err
+    assert len(versions(client, name)) == 1 and len(runs_of(client, name)) == 1
+
+    # A third run whose final checkpoint differs gets a version of its own.
+    shutil.copytree(runs["rsl_rl"], third_run)
+    torch.save({"model_state_dict": {"w": torch.full((10,), 3.0)}, "optimizer_state_dict": {}},
+               third_run / "model_100.pt")
+    code, changed, err = cli(capsys, str(third_run), "--model-name", name, "--reuse-unchanged")
+    assert code == 0, err
+    assert changed["status"] == "created" and changed["model_version"] == "2"
+    assert changed["content_hash"] != first["content_hash"]
+
+
 def test_killed_mid_upload_then_rerun_completes_without_a_duplicate(env, client, capsys, tmp_path):
     # Sixteen 6 MiB shards uploaded one at a time: the kill lands after the second finished file.
     run = training_runs.hf_trainer_run(tmp_path / "big", steps=(30,), model_bytes=6 * training_runs.MiB, shards=16)

@@ -16,6 +16,19 @@ RECAP = re.compile(
     r"failed=(?P<failed>\d+)\s+skipped=(?P<skipped>\d+)\s+rescued=(?P<rescued>\d+)\s+ignored=(?P<ignored>\d+)",
     re.M,
 )
+TASK = re.compile(r"^TASK \[(?P<name>[^\]]+)\] \*+$")
+STATUS = re.compile(r"^(?P<status>ok|changed|skipping|failed|fatal): \[")
+
+
+def task_statuses(stdout: str) -> list[tuple[str, str]]:
+    """(task name, status) of every task result in the default callback's output, loop items included."""
+    found, task = [], None
+    for line in stdout.splitlines():
+        if match := TASK.match(line):
+            task = match["name"]
+        elif task and (match := STATUS.match(line)):
+            found.append((task, match["status"]))
+    return found
 
 
 @dataclasses.dataclass

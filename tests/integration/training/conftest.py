@@ -17,6 +17,7 @@ def mlflow_platform(tmp_path_factory):
         "local_platform_node_dir": str(PROJECT_ROOT / ".cache" / "test-node"),
         "local_platform_mlflow_port": free_port(),
         "local_platform_azurite_enabled": False,
+        "demo_loop": False,  # the platform only, without the training loop
     }
     run = run_playbook("playbooks/workstation.yml", extra_vars=vars_)
     assert run.rc == 0, run

@@ -24,6 +24,7 @@ def blob_service(tmp_path_factory):
         "local_platform_node_dir": str(PROJECT_ROOT / ".cache" / "test-node"),
         "local_platform_mlflow_enabled": False,
         "local_platform_azurite_port": free_port(),
+        "demo_loop": False,  # the platform only, without the training loop
     }
     run = run_playbook("playbooks/workstation.yml", extra_vars=vars_)
     assert run.rc == 0, run

@@ -15,7 +15,7 @@ def test_every_command_is_listed(capsys):
         cli.main(["--help"])
     assert exit_info.value.code == 0
     out = capsys.readouterr().out
-    for name in ("train", "evaluate", "export", "smoke-test"):
+    for name in ("train", "evaluate", "export", "smoke-test", "report"):
         assert name in out
 
 

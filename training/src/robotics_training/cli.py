@@ -21,6 +21,7 @@ COMMANDS = [
     "export",
     "smoke_test",
     "mirror",
+    "report",
 ]
 
 

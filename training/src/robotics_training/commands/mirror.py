@@ -54,6 +54,8 @@ def register(subparsers) -> None:
                         "~/.cache/robotics-training/mirror)")
     parser.add_argument("--parallel", type=int, default=4, help="concurrent transfers (default: 4)")
     parser.add_argument("--timeout", type=float, help="give up after this many seconds (a rerun resumes)")
+    parser.add_argument("--reuse-unchanged", action="store_true", help="register nothing when the model's latest "
+                        "version holds the same checkpoint content (a new run that trained the same weights)")
     parser.add_argument("--plan", action="store_true", help="print what would be uploaded and registered; "
                         "write nothing")
     parser.add_argument("--best-effort", action="store_true", help="on failure, warn and exit 0 (for the last "
@@ -97,6 +99,7 @@ def run(args: argparse.Namespace) -> int:
             state_dir=args.state_dir,
             parallel=args.parallel,
             timeout=args.timeout,
+            reuse_unchanged=args.reuse_unchanged,
             progress=_progress(args.quiet),
         )
         if args.plan:

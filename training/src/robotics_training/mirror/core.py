@@ -69,6 +69,8 @@ class MirrorRequest:
     state_dir: str | None = None
     parallel: int = 4
     timeout: float | None = None  # seconds; checked between files
+    # A new run whose checkpoint holds the same bytes as the model's latest version registers nothing.
+    reuse_unchanged: bool = False
     progress: Callable[[str], None] | None = dataclasses.field(default=None, repr=False)
 
     def validate(self) -> None:
@@ -213,12 +215,16 @@ class Mirror:
         self.client, tracking_uri = tracking_client(req.target, credential_factory=req.credential_factory)
         plan.tracking_uri = tracking_uri
         self.registry = Registry(self.client, req.model_name, where=_safe_uri(tracking_uri))
-        versions = self.registry.matching_versions(source_run_id=source_run_id)
+        every_version = self.registry.versions()
+        versions = sorted((v for v in every_version if (v.tags or {}).get("source_run_id") == source_run_id),
+                          key=lambda v: int(v.version), reverse=True)
         same = [v for v in versions if v.tags.get("mirror_fingerprint") == fingerprint]
         if not same and versions:
             # The listing changed (files touched, logs grew): compare what matters, the model's bytes.
             plan.content_hash = self._hash_model(selection)
             same = [v for v in versions if v.tags.get("content_hash") == plan.content_hash]
+        if not same and req.reuse_unchanged:
+            same = self._latest_if_unchanged(plan, every_version)
         if same:
             plan.action, plan.version = "reuse", same[0]
             plan.experiment_id = None
@@ -258,6 +264,26 @@ class Mirror:
         plan.action, plan.version, plan.already_uploaded = "reuse", same[0], list(plan.selection.files)
         return True
 
+    def _latest_if_unchanged(self, plan: Plan, versions: list[Any]) -> list[Any]:
+        """The model's latest version, in a list, when its content hash is this checkpoint's; else [].
+
+        Only the latest version counts: a checkpoint equal to an older one after a different one is a change
+        back, and gets a version of its own.
+        """
+        if not versions:
+            return []
+        latest = max(versions, key=lambda v: int(v.version))
+        held = (latest.tags or {}).get("content_hash")
+        if not held:
+            return []
+        if plan.content_hash is None:
+            plan.content_hash = self._hash_model(plan.selection)
+        if held != plan.content_hash:
+            return []
+        self._say(f"checkpoint {plan.selection.checkpoint} has the same content as model {self.request.model_name} "
+                  f"version {latest.version} (run {(latest.tags or {}).get('source_run_id')})")
+        return [latest]
+
     def _experiment_name(self) -> str:
         return self.request.experiment or self.request.model_name
 
@@ -291,7 +317,7 @@ class Mirror:
     def execute(self, plan: Plan) -> MirrorResult:
         sel = plan.selection
         if plan.action == "reuse":
-            self._say(f"model {self.request.model_name} version {plan.version.version} already holds this run: "
+            self._say(f"model {self.request.model_name} version {plan.version.version} already holds this checkpoint: "
                       "nothing to do")
             return self._result(plan, "reused", plan.version, plan.version.run_id, run_created=False,
                                 version_created=False, uploaded=[], metrics=0,
