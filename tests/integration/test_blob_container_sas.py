@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import socket
 import subprocess
 import time
@@ -11,24 +10,16 @@ import pytest
 
 from ansible_collections.azure_robotics.stack.plugins.modules.blob_container_sas import main
 from support import azurite
+from support.local_servers import azurite_binary
 from support.modules import run_module
-from support.paths import PROJECT_ROOT
 from support.ports import free_port
 
 pytestmark = pytest.mark.slow
-AZURITE_VERSION = "3.37.0"   # as the local_platform role's default
-# Not the local_platform tests' prefix: two npm installs into one prefix at once (xdist) would race.
-NODE_DIR = PROJECT_ROOT / ".cache" / "azurite-sas"
 
 
 @pytest.fixture(scope="module")
 def blob_endpoint(tmp_path_factory):
-    binary = NODE_DIR / "node_modules" / ".bin" / "azurite-blob"
-    if not binary.exists():
-        if not shutil.which("npm"):
-            pytest.skip("npm is not installed: Azurite cannot be installed")
-        subprocess.run(["npm", "install", "--no-audit", "--no-fund", "--prefix", str(NODE_DIR),
-                        f"azurite@{AZURITE_VERSION}"], check=True, capture_output=True, timeout=600)
+    binary = azurite_binary()
     port = free_port()
     proc = subprocess.Popen([str(binary), "--blobHost", "127.0.0.1", "--blobPort", str(port), "--location",
                              str(tmp_path_factory.mktemp("azurite")), "--skipApiVersionCheck", "--disableTelemetry",

@@ -8,7 +8,7 @@ import uuid
 import pytest
 
 from support import azurite
-from support.paths import PROJECT_ROOT
+from support.local_servers import role_node_dir
 from support.playbook import run_playbook
 from support.ports import free_port
 
@@ -27,7 +27,7 @@ def platform(tmp_path_factory):
     vars_ = {
         "local_platform_data_dir": str(data),
         # Azurite's npm install is shared by the suite's runs; the service data is not.
-        "local_platform_node_dir": str(PROJECT_ROOT / ".cache" / "test-node"),
+        "local_platform_node_dir": role_node_dir(),
         "local_platform_mlflow_port": free_port(),
         "local_platform_azurite_port": free_port(),
         # The platform tier only (the training loop has its own tests).
@@ -118,7 +118,7 @@ def test_a_taken_port_fails_naming_the_variable_and_starts_nothing(tmp_path):
     port = taken.getsockname()[1]
     vars_ = {
         "local_platform_data_dir": str(tmp_path / "data"),
-        "local_platform_node_dir": str(PROJECT_ROOT / ".cache" / "test-node"),
+        "local_platform_node_dir": role_node_dir(),
         "local_platform_mlflow_port": free_port(),
         "local_platform_azurite_port": port,
     }

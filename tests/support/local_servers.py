@@ -106,6 +106,13 @@ def azurite_binary() -> str:
     return str(binary)
 
 
+def role_node_dir() -> str:
+    """``local_platform_node_dir`` for playbook runs: the suite's node folder with Azurite already installed, so
+    that the role finds it and never runs npm into a folder another test process is installing into."""
+    azurite_binary()
+    return str(NODE_DIR)
+
+
 def start_azurite(data_dir: pathlib.Path, port: int | None = None) -> Server:
     port = port or free_port()
     url = f"http://127.0.0.1:{port}/{azurite_account.ACCOUNT}"

@@ -22,25 +22,11 @@ import pytest
 from emulators.azureml.server import AzuriteStorage, EmulatorServer
 from emulators.azureml.state import Workspace
 from support import azurite
-from support.paths import PROJECT_ROOT
+from support.local_servers import azurite_binary
 from support.ports import free_port
 from support.tls import ca_bundle_path, server_context
 
-AZURITE_VERSION = "3.37.0"
-NODE_DIR = PROJECT_ROOT / ".cache" / "test-node"
 CLOUD_VARIABLES = ("AZURE_SUBSCRIPTION_ID", "AZUREML_RESOURCE_GROUP", "AZUREML_WORKSPACE_NAME")
-
-
-def azurite_blob_binary() -> str:
-    """Azurite's blob server from the suite's npm folder, installed on first use."""
-    binary = NODE_DIR / "node_modules" / ".bin" / "azurite-blob"
-    if not binary.exists():
-        npm = shutil.which("npm")
-        if not npm:
-            pytest.skip("npm is needed to install Azurite")
-        subprocess.run([npm, "install", "--prefix", str(NODE_DIR), "--no-audit", "--no-fund", "--loglevel=error",
-                        "azurite@%s" % AZURITE_VERSION], check=True, capture_output=True, timeout=600)
-    return str(binary)
 
 
 @pytest.fixture(scope="session")
@@ -49,7 +35,7 @@ def azureml_blob_storage():
     port = free_port()
     data = tempfile.mkdtemp(prefix="azureml-azurite-")
     proc = subprocess.Popen(
-        [azurite_blob_binary(), "--blobHost", "127.0.0.1", "--blobPort", str(port), "--location", data,
+        [azurite_binary(), "--blobHost", "127.0.0.1", "--blobPort", str(port), "--location", data,
          "--skipApiVersionCheck", "--disableTelemetry", "--silent"],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )

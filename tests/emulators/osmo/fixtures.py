@@ -9,8 +9,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-import pathlib
-import shutil
 import subprocess
 import sys
 import time
@@ -19,6 +17,7 @@ import urllib.request
 import pytest
 
 from support.paths import PROJECT_ROOT
+from support.local_servers import azurite_binary
 from support.ports import free_port
 
 from .server import OsmoEmulator
@@ -26,7 +25,6 @@ from .state import Timing
 
 TOKEN = "emulator-token"
 ACCESS_TOKEN = "osmo_emulated_access_token"
-AZURITE_VERSION = "3.37.0"
 
 
 @dataclasses.dataclass
@@ -135,25 +133,12 @@ def osmo_emulator_process(tmp_path):
 
 
 # -- Azurite ------------------------------------------------------------------------
-def azurite_blob_binary() -> pathlib.Path:
-    """Azurite from npm in the suite's shared project-local folder (installed on first use)."""
-    node_dir = PROJECT_ROOT / ".cache" / "test-node"
-    binary = node_dir / "node_modules" / ".bin" / "azurite-blob"
-    if not binary.exists():
-        npm = shutil.which("npm")
-        if not npm:
-            pytest.skip("npm is needed to install Azurite")
-        subprocess.run([npm, "install", "--prefix", str(node_dir), "--no-audit", "--no-fund", "--loglevel=error",
-                        f"azurite@{AZURITE_VERSION}"], check=True, timeout=600)
-    return binary
-
-
 @pytest.fixture(scope="module")
 def azurite(tmp_path_factory):
     """A real Azurite blob service on a free port; yields its connection string."""
     from support import azurite as account
 
-    binary = azurite_blob_binary()
+    binary = azurite_binary()
     port = free_port()
     data = tmp_path_factory.mktemp("azurite")
     proc = subprocess.Popen(

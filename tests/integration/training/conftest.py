@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from support.paths import PROJECT_ROOT
+from support.local_servers import role_node_dir
 from support.playbook import run_playbook
 from support.ports import free_port
 
@@ -14,7 +14,7 @@ def mlflow_platform(tmp_path_factory):
     """Vars of a running local platform with MLflow only; train.yml sees it as already up."""
     vars_ = {
         "local_platform_data_dir": str(tmp_path_factory.mktemp("training-platform")),
-        "local_platform_node_dir": str(PROJECT_ROOT / ".cache" / "test-node"),
+        "local_platform_node_dir": role_node_dir(),
         "local_platform_mlflow_port": free_port(),
         "local_platform_azurite_enabled": False,
         "demo_loop": False,  # the platform only, without the training loop

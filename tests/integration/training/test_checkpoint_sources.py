@@ -9,7 +9,7 @@ import uuid
 import pytest
 
 from support import azurite
-from support.paths import PROJECT_ROOT
+from support.local_servers import role_node_dir
 from support.playbook import run_playbook
 from support.ports import free_port
 from support.training import FAST_TASK_ARGS, cli, read_result
@@ -21,7 +21,7 @@ pytestmark = pytest.mark.slow
 def blob_service(tmp_path_factory):
     vars_ = {
         "local_platform_data_dir": str(tmp_path_factory.mktemp("blob-platform")),
-        "local_platform_node_dir": str(PROJECT_ROOT / ".cache" / "test-node"),
+        "local_platform_node_dir": role_node_dir(),
         "local_platform_mlflow_enabled": False,
         "local_platform_azurite_port": free_port(),
         "demo_loop": False,  # the platform only, without the training loop

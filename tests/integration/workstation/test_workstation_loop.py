@@ -13,7 +13,7 @@ import re
 
 import pytest
 
-from support.paths import PROJECT_ROOT
+from support.local_servers import role_node_dir
 from support.playbook import run_playbook, task_statuses
 from support.ports import free_port
 
@@ -36,7 +36,7 @@ def loop(tmp_path_factory):
     root = tmp_path_factory.mktemp("workstation")
     vars_ = {
         "local_platform_data_dir": str(root / "platform"),
-        "local_platform_node_dir": str(PROJECT_ROOT / ".cache" / "test-node"),
+        "local_platform_node_dir": role_node_dir(),
         "local_platform_mlflow_port": free_port(),
         "local_platform_azurite_port": free_port(),
         "training_job_output_dir": str(root / "runs"),
