@@ -16,6 +16,7 @@ pytest_plugins = [
     "support.local_servers",
     "emulators.azureml.fixtures",
     "emulators.k8s.fixture",
+    "emulators.awx.fixture",
 ]
 
 
