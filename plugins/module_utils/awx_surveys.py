@@ -277,6 +277,7 @@ def question_problems(item):
     default = item.get("default", "")
     if default != "" and (isinstance(default, bool) or not isinstance(default, QUESTION_TYPES[qtype])):
         problems.append("default %r is not a %s" % (default, "string" if qtype not in ("integer", "float") else qtype))
+        return problems
     for key in ("min", "max"):
         if item.get(key) is not None and (isinstance(item[key], bool) or not isinstance(item[key], int)):
             problems.append("'%s' must be an integer" % key)
