@@ -17,6 +17,7 @@ pytest_plugins = [
     "emulators.azureml.fixtures",
     "emulators.k8s.fixture",
     "support.browser",
+    "emulators.awx.fixture",
 ]
 
 
