@@ -11,6 +11,7 @@ import importlib
 import json
 import threading
 
+from ansible.module_utils import _internal as module_internal
 from ansible.module_utils import basic
 from ansible.module_utils.common import warnings as ansible_warnings
 from ansible.module_utils.testing import patch_module_args
@@ -58,11 +59,17 @@ def run_module(name: str, args: dict, check_mode: bool = False, diff: bool = Tru
     before = set(threading.enumerate())
     ansible_warnings._global_warnings.clear()
     ansible_warnings._global_deprecations.clear()
-    with _captured() as box, patch_module_args(args):
-        try:
-            main()
-        except SystemExit:
-            pass
+    # Once anything imported controller code in this process (a filter plugin, ansible.errors, ...),
+    # ansible-core sends module warnings to the controller's display instead of the result: run as a module.
+    was_controller, module_internal.is_controller = module_internal.is_controller, False
+    try:
+        with _captured() as box, patch_module_args(args):
+            try:
+                main()
+            except SystemExit:
+                pass
+    finally:
+        module_internal.is_controller = was_controller
     if join_threads:
         for thread in set(threading.enumerate()) - before:
             if thread.name.startswith("LROPoller"):
