@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 
 import pytest
@@ -51,9 +52,12 @@ def test_check_mode_predicts_the_change_and_writes_nothing_then_a_rerun_changes_
     assert "model/model_100.pt" in check.stdout and "(new)" in check.stdout  # the diff names what would come
     assert versions(mlflow_server, name) == []
 
-    first = run_playbook("playbooks/mirror.yml", extra_vars=extra)
+    first = run_playbook("playbooks/mirror.yml", extra_vars=extra, env={"ANSIBLE_SHOW_CUSTOM_STATS": "true"})
     assert first.rc == 0 and first.changed == 1, first
     (version,) = versions(mlflow_server, name)
+    # the validation step of an AWX workflow gets the version from these stats
+    stats = first.stdout.split("CUSTOM STATS")[1]
+    assert re.search(r'validate_policy"?: "?models:/%s/%s\b' % (name, version.version), stats), stats
     assert version.tags["source_run_id"] == "2026-05-01_12-00-00_anymal"
     assert version.tags["task"] == "Isaac-Velocity-Flat-Anymal-C-v0"
 

@@ -33,7 +33,8 @@ def train(platform, output_root, **job_vars):
         "training_job_extra_args": [*FAST_TASK_ARGS, "--save-interval", str(SAVE_INTERVAL)],
         **job_vars,
     }
-    return run_playbook("playbooks/train.yml", "-e", "training_hosts=localhost", extra_vars=extra)
+    return run_playbook("playbooks/train.yml", "-e", "training_hosts=localhost", extra_vars=extra,
+                        env={"ANSIBLE_SHOW_CUSTOM_STATS": "true"})
 
 
 def run_dir_of(run) -> pathlib.Path:
@@ -53,6 +54,9 @@ def learned(mlflow_platform, tmp_path_factory):
 
 def test_training_improves_the_policy(learned):
     result = learned["result"]
+    # the mirror step of an AWX workflow gets the run from these stats
+    stats = learned["run"].stdout.split("CUSTOM STATS")[1]
+    assert re.search(r'model_mirror_source"?: "?%s\b' % re.escape(str(learned["dir"])), stats), stats
     assert result["stop_reason"] == "completed"
     assert result["final_iteration"] == LEARNING_ITERATIONS - 1
     assert result["first_mean_reward"] is not None and result["first_mean_reward_iteration"] < 20
