@@ -10,8 +10,6 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible.errors import AnsibleFilterError
-
 from ansible_collections.azure_robotics.stack.plugins.module_utils import node_pools as np
 from ansible_collections.azure_robotics.stack.plugins.module_utils.cluster import (
     azureml_instance_types as aml,
@@ -22,18 +20,7 @@ from ansible_collections.azure_robotics.stack.plugins.module_utils.cluster impor
     osmo_mek,
     scheduling,
 )
-
-
-def _wrap(func):
-    def filter_(*args, **kwargs):
-        try:
-            return func(*args, **kwargs)
-        except np.NodePoolError as exc:
-            raise AnsibleFilterError(str(exc))
-
-    filter_.__name__ = func.__name__
-    filter_.__doc__ = func.__doc__
-    return filter_
+from ansible_collections.azure_robotics.stack.plugins.plugin_utils.filter_errors import raising_filter_errors
 
 
 def node_pools_schedulers(node_pools, osmo_pools=None, azureml_pools=None):
@@ -93,7 +80,7 @@ def azureml_workload_tolerations(node_pools, azureml_pools):
 
 class FilterModule(object):
     def filters(self):
-        return {f.__name__: _wrap(f) for f in (
+        return {f.__name__: raising_filter_errors(f) for f in (
             node_pools_schedulers, node_pools_grid_driver, dcgm_scrape_mode, kai_scheduler_release, chart_checksum,
             checked_version, checked_namespace, required_input, osmo_service_configs, osmo_mek_document,
             osmo_mek_problems, azureml_instance_types, azureml_workload_tolerations)}

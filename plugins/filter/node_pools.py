@@ -7,21 +7,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible.errors import AnsibleFilterError
-
 from ansible_collections.azure_robotics.stack.plugins.module_utils import node_pools as np
-
-
-def _wrap(func):
-    def filter_(*args, **kwargs):
-        try:
-            return func(*args, **kwargs)
-        except np.NodePoolError as exc:
-            raise AnsibleFilterError(str(exc))
-
-    filter_.__name__ = func.__name__
-    filter_.__doc__ = func.__doc__
-    return filter_
+from ansible_collections.azure_robotics.stack.plugins.plugin_utils.filter_errors import raising_filter_errors
 
 
 def parse_taint(text):
@@ -83,7 +70,7 @@ def node_pool_summary(node_pools):
 
 class FilterModule(object):
     def filters(self):
-        filters = {f.__name__: _wrap(f) for f in (
+        filters = {f.__name__: raising_filter_errors(f) for f in (
             parse_taint, taint_toleration, node_pool_tolerations, node_pools_tolerations, node_pool_node_selector, node_pool_labels,
             node_pool_gpu_resource, node_pools_device_plugin_config, node_pools_gpu)}
         filters.update({
