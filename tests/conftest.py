@@ -11,9 +11,9 @@ from support.paths import PROJECT_ROOT
 # Fixture modules: one per area (emulators add theirs here).
 pytest_plugins = [
     "support.fixtures",
+    "support.local_servers",    # before the emulators that import it, so pytest can rewrite its asserts
     "emulators.osmo.fixtures",
     "emulators.arm.fixture",
-    "support.local_servers",
     "emulators.azureml.fixtures",
     "emulators.k8s.fixture",
     "support.browser",
