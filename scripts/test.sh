@@ -27,7 +27,7 @@ stage_unit() {
 }
 
 stage_integration() {
-  pytest -m "integration" -q -n 2 --dist loadfile
+  pytest -m "integration" -q -n 2 --dist loadfile --durations=15
 }
 
 stage_molecule() {
