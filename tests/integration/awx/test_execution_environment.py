@@ -34,7 +34,7 @@ def test_build_context_holds_every_requirement(tmp_path):
 
     # Installed in another EE, the collection declares the same requirements (paths relative to its root).
     collections = tmp_path / "installed"
-    subprocess.run([str(VENV_BIN / "ansible-galaxy"), "collection", "install", "--no-deps", "-p", str(collections),
+    subprocess.run([str(VENV_BIN / "ansible-galaxy"), "collection", "install", "--no-deps", "--force", "-p", str(collections),
                     str(build / "collection" / "azure_robotics-stack.tar.gz")], check=True, capture_output=True,
                    timeout=300)
     out = subprocess.run([sys.executable, str(build / "scripts" / "introspect.py"), "introspect", str(collections)],

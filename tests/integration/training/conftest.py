@@ -31,3 +31,21 @@ def mlflow_client(mlflow_platform):
     from mlflow.tracking import MlflowClient
 
     return MlflowClient(tracking_uri=mlflow_platform["tracking_uri"], registry_uri=mlflow_platform["tracking_uri"])
+
+
+@pytest.fixture(scope="session", autouse=True)
+def torch_dynamo_imported_with_the_builtin_intern():
+    """Imports torch._dynamo (loaded lazily by torch.jit/onnx in these tests) with the builtin ``sys.intern``.
+
+    In-process module runs of other tests in this worker load ansible's module_utils, which replaces
+    ``sys.intern`` with a callable object; torch._dynamo refuses to register its polyfill for a non-function.
+    """
+    import sys
+
+    current = sys.intern
+    builtin = getattr(type(current), "unpatched_implementation", current)
+    sys.intern = builtin
+    try:
+        import torch._dynamo  # noqa: F401
+    finally:
+        sys.intern = current
