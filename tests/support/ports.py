@@ -35,7 +35,7 @@ def _bindable(port: int) -> bool:
 
 def free_port() -> int:
     ports = _slice()
-    for _ in range(200):
+    for _attempt in range(200):
         port = random.choice(ports)
         if port not in _handed_out and _bindable(port):
             _handed_out.add(port)
