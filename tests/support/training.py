@@ -22,7 +22,9 @@ def cli(*args: str, env: dict | None = None, timeout: int = 600) -> subprocess.C
     """Runs ``robotics-training`` with the test interpreter, as the local backend does."""
     import os
 
-    full_env = dict(os.environ)
+    # mlflow.set_tracking_uri() in an earlier in-process test exports MLFLOW_TRACKING_URI, possibly of a server
+    # that is gone: a run is tracked only where its test says.
+    full_env = {k: v for k, v in os.environ.items() if k != "MLFLOW_TRACKING_URI"}
     full_env.update(env or {})
     return subprocess.run([sys.executable, "-m", "robotics_training", *args], cwd=PROJECT_ROOT, env=full_env,
                           capture_output=True, text=True, timeout=timeout, check=False)
