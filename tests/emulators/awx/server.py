@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import copy
 import json
+import os
 import pathlib
 import re
 import secrets
@@ -24,6 +25,8 @@ MAX_PAGE_SIZE = 200
 SURVEY_TYPES = {"multiplechoice": (str,), "multiselect": (str,), "text": (str,), "textarea": (str,),
                 "password": (str,), "integer": (int,), "float": (float, int)}
 MUTATING = ("POST", "PUT", "PATCH", "DELETE")
+# Folders a project update does not look into for playbooks (role, test and inventory content, installs).
+SKIPPED_FOLDERS = {"tests", "roles", "inventories", "extensions", "node_modules", "__pycache__"}
 
 
 class ApiError(Exception):
@@ -198,22 +201,27 @@ class AwxEmulator:
         project["_scm_revision"] = "0" * 39 + "1"
 
     def _playbooks(self) -> list[str]:
+        """Playbooks in the checkout. Hidden folders and folders that hold no playbooks are pruned before they
+        are entered: walking a virtualenv or node_modules under the lock would stall every other request."""
         if self.project_dir is None:
             return []
         found = []
-        for path in sorted(self.project_dir.rglob("*.yml")):
-            rel = path.relative_to(self.project_dir)
-            if rel.parts[0].startswith(".") or rel.parts[0] in ("tests", "roles", "inventories", "extensions"):
-                continue
-            try:
-                data = yaml.safe_load(path.read_text())
-            except (yaml.YAMLError, UnicodeDecodeError):
-                continue
-            if isinstance(data, list) and data and all(isinstance(p, dict) and ("hosts" in p or "import_playbook" in p
-                                                                                or "ansible.builtin.import_playbook" in p)
-                                                       for p in data):
-                found.append(str(rel))
-        return found
+        for dirpath, dirnames, filenames in os.walk(self.project_dir):
+            dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and d not in SKIPPED_FOLDERS)
+            for name in sorted(filenames):
+                if name.endswith(".yml") and self._is_playbook(pathlib.Path(dirpath, name)):
+                    found.append(str(pathlib.Path(dirpath, name).relative_to(self.project_dir)))
+        return sorted(found)
+
+    @staticmethod
+    def _is_playbook(path: pathlib.Path) -> bool:
+        try:
+            data = yaml.safe_load(path.read_text())
+        except (yaml.YAMLError, UnicodeDecodeError, OSError):
+            return False
+        return isinstance(data, list) and bool(data) and all(
+            isinstance(p, dict) and ("hosts" in p or "import_playbook" in p or "ansible.builtin.import_playbook" in p)
+            for p in data)
 
     def render_update(self, update: dict) -> dict:
         self._advance(update)

@@ -25,8 +25,6 @@ def surveys() -> dict:
     return {p.stem: json.loads(p.read_text()) for p in (PROJECT_ROOT / "playbooks/awx/surveys").glob("*.json")}
 
 
-@pytest.mark.xfail(reason="known: in the merged suite the emulator's project_updates/<id> read times out while "
-                          "awx.awx.project waits for the sync; under investigation", strict=False)
 def test_configure_creates_then_changes_nothing_and_check_mode_writes_nothing(awx_emulator):
     env = controller_env(awx_emulator)
     extra = {"awx_project_scm_url": SCM_URL}
