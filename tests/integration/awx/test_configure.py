@@ -64,9 +64,10 @@ def test_configure_creates_then_changes_nothing_and_check_mode_writes_nothing(aw
     assert awx_emulator.mutating_requests() == []
 
     awx_emulator.clear_requests()
-    check = run_playbook(PLAYBOOK, extra_vars=extra, env=env, check=True)
+    check = run_playbook(PLAYBOOK, "-vvv", extra_vars=extra, env=env, check=True)
     assert check.rc == 0 and check.changed == 0, check
     assert awx_emulator.mutating_requests() == []
+    assert awx_emulator.token not in check.stdout + check.stderr, "the controller token must never be shown, even at -vvv"
 
     # A change in check mode: reported, not written.
     check_change = run_playbook(PLAYBOOK, extra_vars={**extra, "awx_project_scm_branch": "release"}, env=env, check=True)
