@@ -16,6 +16,7 @@ import time
 
 import yaml
 
+from emulators.k8s.validation import openapi_to_jsonschema
 from support.paths import PROJECT_ROOT, SHARED
 
 
@@ -118,39 +119,11 @@ INSTANCE_TYPE_SCHEMA = {
 }
 
 
-def _jsonschema(node):
-    """A CRD's structural OpenAPI v3 schema as JSON Schema; unknown fields are errors unless the schema allows them."""
-    if not isinstance(node, dict):
-        return node
-    out = {}
-    for key, value in node.items():
-        if key == "properties":
-            out[key] = {k: _jsonschema(v) for k, v in value.items()}
-        elif key in ("items", "additionalProperties", "not"):
-            out[key] = _jsonschema(value) if isinstance(value, dict) else value
-        elif key in ("allOf", "anyOf", "oneOf"):
-            out[key] = [_jsonschema(v) for v in value]
-        elif key.startswith("x-kubernetes-") or key in ("description", "example", "externalDocs", "format",
-                                                        "nullable"):
-            continue
-        else:
-            out[key] = value
-    if node.get("x-kubernetes-int-or-string"):
-        out.pop("type", None)
-        out["anyOf"] = [{"type": "integer"}, {"type": "string"}]
-    if node.get("nullable") and "type" in out:
-        out["type"] = [out["type"], "null"]
-    if out.get("type") == "object" and "properties" in out and "additionalProperties" not in out \
-            and not node.get("x-kubernetes-preserve-unknown-fields"):
-        out["additionalProperties"] = False
-    return out
-
-
 def crd_schema(crd_file: str, version: str) -> dict:
     crd = yaml.safe_load((CRDS / crd_file).read_text())
     for item in crd["spec"]["versions"]:
         if item["name"] == version:
-            schema = _jsonschema(item["schema"]["openAPIV3Schema"])
+            schema = openapi_to_jsonschema(item["schema"]["openAPIV3Schema"], closed=True)
             schema.setdefault("properties", {})["metadata"] = {"type": "object"}
             return schema
     raise KeyError("%s has no version %s" % (crd_file, version))

@@ -389,19 +389,23 @@ def _at(obj, path):
 
 
 # -- custom resources (CRD openAPIV3Schema) -------------------------------------------------------------------------
-def _to_jsonschema(node):
-    """OpenAPI v3 structural schema -> JSON Schema (nullable, int-or-string, preserve-unknown-fields)."""
+def openapi_to_jsonschema(node, closed: bool = False):
+    """OpenAPI v3 structural schema -> JSON Schema (nullable, int-or-string, preserve-unknown-fields).
+
+    ``closed`` makes unknown fields errors wherever the schema lists properties and does not preserve unknown
+    fields: the strict check for rendered files. The API server instead prunes unknown fields (see ``_prune``)."""
     if not isinstance(node, dict):
         return node
     out = {}
     for key, value in node.items():
         if key == "properties":
-            out[key] = {k: _to_jsonschema(v) for k, v in value.items()}
+            out[key] = {k: openapi_to_jsonschema(v, closed) for k, v in value.items()}
         elif key in ("items", "additionalProperties", "not"):
-            out[key] = _to_jsonschema(value) if isinstance(value, dict) else value
+            out[key] = openapi_to_jsonschema(value, closed) if isinstance(value, dict) else value
         elif key in ("allOf", "anyOf", "oneOf"):
-            out[key] = [_to_jsonschema(v) for v in value]
-        elif key.startswith("x-kubernetes-") or key in ("description", "example", "externalDocs", "format"):
+            out[key] = [openapi_to_jsonschema(v, closed) for v in value]
+        elif key.startswith("x-kubernetes-") or key in ("description", "example", "externalDocs", "format",
+                                                        "nullable"):
             continue
         else:
             out[key] = value
@@ -410,7 +414,9 @@ def _to_jsonschema(node):
         out["anyOf"] = [{"type": "integer"}, {"type": "string"}]
     if node.get("nullable") and "type" in out:
         out["type"] = [out["type"], "null"]
-    out.pop("nullable", None)
+    if closed and out.get("type") == "object" and "properties" in out and "additionalProperties" not in out \
+            and not node.get("x-kubernetes-preserve-unknown-fields"):
+        out["additionalProperties"] = False
     return out
 
 
@@ -418,7 +424,7 @@ def _to_jsonschema(node):
 def _cr_validator(schema_json: str):
     import jsonschema
 
-    schema = _to_jsonschema(json.loads(schema_json))
+    schema = openapi_to_jsonschema(json.loads(schema_json))
     schema.get("properties", {}).pop("metadata", None)
     return jsonschema.Draft7Validator(schema)
 
