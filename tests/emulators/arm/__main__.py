@@ -7,12 +7,10 @@ until SIGTERM/SIGINT. Drive it through the admin API (``/_admin/...``, see CONTR
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import signal
-import ssl
 import sys
 
+from ..process import serve_until_stopped, tls_context
 from .server import DEFAULT_SUBSCRIPTION, DEFAULT_TENANT, ArmEmulator
 from .specs import default_specs_root
 from .state import INSTANT_LATENCY
@@ -53,12 +51,8 @@ def main(argv=None) -> int:
                         help="seconds before a new identity's principal is visible to role assignments")
     args = parser.parse_args(argv)
 
-    context = None
-    if args.cert:
-        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-        context.load_cert_chain(args.cert, args.key)
     emulator = ArmEmulator(
-        host=args.host, port=args.port, ssl_context=context, specs_root=args.specs,
+        host=args.host, port=args.port, ssl_context=tls_context(args.cert, args.key), specs_root=args.specs,
         subscriptions=tuple(args.subscription or (DEFAULT_SUBSCRIPTION,)), tenant_id=args.tenant,
         latency_default=INSTANT_LATENCY if args.latency_default is None else args.latency_default,
         latency_types=parse_latency(args.latency), latency_profile=args.latency_profile,
@@ -68,18 +62,8 @@ def main(argv=None) -> int:
     if args.latency_profile and args.latency_default is not None:
         emulator.set_latency(default=args.latency_default)
     emulator.bind()
-
-    def stop(signum, frame):
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGTERM, stop)
-    print(json.dumps({"url": emulator.url, "subscription_id": emulator.subscription_id, "tenant_id": emulator.tenant_id,
-                      "pid": os.getpid()}), flush=True)
-    try:
-        emulator.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    return 0
+    return serve_until_stopped(emulator, {"url": emulator.url, "subscription_id": emulator.subscription_id,
+                                          "tenant_id": emulator.tenant_id, "pid": os.getpid()})
 
 
 if __name__ == "__main__":

@@ -82,11 +82,6 @@ class ArmEmulator:
         self._thread.start()
         return self
 
-    def serve_forever(self):
-        if self._server is None:
-            self.bind()
-        self._server.serve_forever(poll_interval=0.2)
-
     def stop(self):
         if self._server is not None:
             self._server.shutdown()

@@ -6,11 +6,9 @@ Prints one JSON line with the URL once it listens, then serves until interrupted
 from __future__ import annotations
 
 import argparse
-import json
-import signal
-import ssl
 import sys
 
+from ..process import serve_until_stopped, tls_context
 from .server import AwxEmulator
 
 
@@ -27,22 +25,11 @@ def main(argv=None) -> int:
     parser.add_argument("--cert", help="PEM certificate chain: serve HTTPS")
     parser.add_argument("--key", help="PEM private key for --cert")
     args = parser.parse_args(argv)
-    context = None
-    if args.cert:
-        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-        context.load_cert_chain(args.cert, args.key)
+    context = tls_context(args.cert, args.key)
     users = dict(item.partition("=")[::2] for item in args.user) or None
     emulator = AwxEmulator(host=args.host, port=args.port, tokens=args.token or ["awx-emulator-token"], users=users,
                            project_dir=args.project_dir, ssl_context=context, update_seconds=args.update_seconds)
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    print(json.dumps({"url": emulator.url, "port": emulator.port}), flush=True)
-    try:
-        emulator.serve_forever()
-    except (KeyboardInterrupt, SystemExit):
-        pass
-    finally:
-        emulator._server.server_close()
-    return 0
+    return serve_until_stopped(emulator, {"url": emulator.url, "port": emulator.port})
 
 
 if __name__ == "__main__":

@@ -80,9 +80,6 @@ class AwxEmulator:
         threading.Thread(target=self._server.serve_forever, name="awx-emulator", daemon=True).start()
         return self
 
-    def serve_forever(self) -> None:
-        self._server.serve_forever()
-
     def stop(self) -> None:
         self._server.shutdown()
         self._server.server_close()

@@ -10,12 +10,11 @@ from __future__ import annotations
 import argparse
 import json
 import pathlib
-import signal
 import sys
-import threading
 
 from emulators.azureml.server import AzuriteStorage, EmulatorServer
 from emulators.azureml.state import JobRule, Workspace
+from emulators.process import serve_until_stopped
 from support import azurite
 from support.tls import ca_bundle_path, server_context
 
@@ -70,16 +69,10 @@ def main(argv=None) -> int:
         copy = args.request_log.with_suffix(".ca.pem")
         copy.write_text(pathlib.Path(ca).read_text())
         ca = str(copy)
-    print(json.dumps({"url": server.url, "ca_bundle": ca, "subscription_id": workspace.subscription_id,
-                      "resource_group": workspace.resource_group, "workspace_name": workspace.workspace_name,
-                      "compute": workspace.compute_name, "token": workspace.token}), flush=True)
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    signal.signal(signal.SIGINT, lambda *_: stop.set())
-    server.start()
-    stop.wait()
-    server.stop()
-    return 0
+    return serve_until_stopped(server, {
+        "url": server.url, "ca_bundle": ca, "subscription_id": workspace.subscription_id,
+        "resource_group": workspace.resource_group, "workspace_name": workspace.workspace_name,
+        "compute": workspace.compute_name, "token": workspace.token})
 
 
 if __name__ == "__main__":

@@ -382,9 +382,6 @@ class EmulatorServer:
         self._thread.start()
         return self
 
-    def serve_forever(self) -> None:
-        self.httpd.serve_forever()
-
     def stop(self) -> None:
         self.httpd.shutdown()
         self.httpd.server_close()

@@ -6,12 +6,10 @@ Prints one JSON line (url, kubeconfig path) when it is ready to serve, then serv
 from __future__ import annotations
 
 import argparse
-import json
-import signal
 import sys
 import tempfile
-import threading
 
+from ..process import serve_until_stopped, tls_context
 from .cluster import CONTROLLERS, Config
 from .server import K8sEmulator
 
@@ -46,19 +44,11 @@ def main(argv=None) -> int:
     from support.tls import test_ca, write_server_files
 
     cert, key = write_server_files(tempfile.mkdtemp(prefix="k8s-emulator-"), args.host, "localhost")
-    context = __import__("ssl").create_default_context(__import__("ssl").Purpose.CLIENT_AUTH)
-    context.load_cert_chain(cert, key)
-    emulator = K8sEmulator(args.host, args.port, args.token, config, context, test_ca().cert_pem.bytes())
-    emulator.start()
+    emulator = K8sEmulator(args.host, args.port, args.token, config, tls_context(cert, key),
+                           test_ca().cert_pem.bytes())
     if args.kubeconfig:
         emulator.write_kubeconfig(args.kubeconfig)
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    signal.signal(signal.SIGINT, lambda *_: stop.set())
-    print(json.dumps({"url": emulator.url, "kubeconfig": args.kubeconfig}), flush=True)
-    stop.wait()
-    emulator.stop()
-    return 0
+    return serve_until_stopped(emulator, {"url": emulator.url, "kubeconfig": args.kubeconfig})
 
 
 if __name__ == "__main__":

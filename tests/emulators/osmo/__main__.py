@@ -6,11 +6,9 @@ Prints one JSON line with the URL once it listens, then serves until interrupted
 from __future__ import annotations
 
 import argparse
-import json
-import signal
-import ssl
 import sys
 
+from ..process import serve_until_stopped, tls_context
 from .server import OsmoEmulator
 from .state import Timing
 
@@ -40,25 +38,14 @@ def main(argv=None) -> int:
             result[token] = user or "ansible"
         return result
 
-    context = None
-    if args.cert:
-        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-        context.load_cert_chain(args.cert, args.key)
+    context = tls_context(args.cert, args.key)
     emulator = OsmoEmulator(
         host=args.host, port=args.port, tokens=pairs(args.token, ["emulator-token=ansible"]),
         access_tokens=pairs(args.access_token, []), pools=args.pool or ["default"], profile_pool=args.profile_pool,
         timing=Timing(args.queue_seconds, args.run_seconds, args.sleep_scale), ssl_context=context,
         jwt_lifetime=args.jwt_lifetime,
     )
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    print(json.dumps({"url": emulator.url, "port": emulator.port}), flush=True)
-    try:
-        emulator.serve_forever()
-    except (KeyboardInterrupt, SystemExit):
-        pass
-    finally:
-        emulator._server.server_close()
-    return 0
+    return serve_until_stopped(emulator, {"url": emulator.url, "port": emulator.port})
 
 
 if __name__ == "__main__":
