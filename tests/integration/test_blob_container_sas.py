@@ -2,41 +2,21 @@
 
 from __future__ import annotations
 
-import socket
-import subprocess
-import time
-
 import pytest
 
 from ansible_collections.azure_robotics.stack.plugins.modules.blob_container_sas import main
 from support import azurite
-from support.local_servers import azurite_binary
+from support.local_servers import start_azurite
 from support.modules import run_module
-from support.ports import free_port
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
 def blob_endpoint(tmp_path_factory):
-    binary = azurite_binary()
-    port = free_port()
-    proc = subprocess.Popen([str(binary), "--blobHost", "127.0.0.1", "--blobPort", str(port), "--location",
-                             str(tmp_path_factory.mktemp("azurite")), "--skipApiVersionCheck", "--disableTelemetry",
-                             "--silent"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            with socket.socket() as sock:
-                if sock.connect_ex(("127.0.0.1", port)) == 0:
-                    break
-            if time.monotonic() > deadline or proc.poll() is not None:
-                pytest.fail("Azurite did not start")
-            time.sleep(0.2)
-        yield port
-    finally:
-        proc.terminate()
-        proc.wait(10)
+    server = start_azurite(tmp_path_factory.mktemp("azurite"))
+    yield server.port
+    server.stop()
 
 
 def args(port, **extra):

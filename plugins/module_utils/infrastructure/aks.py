@@ -107,7 +107,6 @@ def add(b):
 
 
 def _data_collection(b, cluster_id, after):
-    s, n = b.s, b.names
     rules = [("data_collection_logs", "dcr-logs-%s" % b.suffix, {
         "kind": "Linux",
         "properties": {

@@ -25,7 +25,7 @@ def _slug(text):
 
 def table(b):
     """``[(key, principal_key, principal_id, principal_type, role, scope_key, scope_id, depends_on)]``."""
-    s, n = b.s, b.names
+    s = b.s
     rows = []
     caller = (ref("caller", "object_id"), ref("caller", "principal_type"))
 

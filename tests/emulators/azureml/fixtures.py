@@ -11,10 +11,6 @@ from __future__ import annotations
 import dataclasses
 import os
 import pathlib
-import shutil
-import subprocess
-import tempfile
-import time
 import uuid
 
 import pytest
@@ -22,41 +18,18 @@ import pytest
 from emulators.azureml.server import AzuriteStorage, EmulatorServer
 from emulators.azureml.state import Workspace
 from support import azurite
-from support.local_servers import azurite_binary
-from support.ports import free_port
+from support.local_servers import start_azurite
 from support.tls import ca_bundle_path, server_context
 
 CLOUD_VARIABLES = ("AZURE_SUBSCRIPTION_ID", "AZUREML_RESOURCE_GROUP", "AZUREML_WORKSPACE_NAME")
 
 
 @pytest.fixture(scope="session")
-def azureml_blob_storage():
+def azureml_blob_storage(tmp_path_factory):
     """A real Azurite blob service: the storage account behind the emulated workspace's default datastore."""
-    port = free_port()
-    data = tempfile.mkdtemp(prefix="azureml-azurite-")
-    proc = subprocess.Popen(
-        [azurite_binary(), "--blobHost", "127.0.0.1", "--blobPort", str(port), "--location", data,
-         "--skipApiVersionCheck", "--disableTelemetry", "--silent"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 60
-    import socket
-
-    while True:
-        with socket.socket() as sock:
-            if sock.connect_ex(("127.0.0.1", port)) == 0:
-                break
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            pytest.fail("Azurite did not start on port %d" % port)
-        time.sleep(0.2)
-    yield AzuriteStorage("http://127.0.0.1:%d/%s" % (port, azurite.ACCOUNT), azurite.ACCOUNT, azurite.KEY)
-    proc.terminate()
-    try:
-        proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    shutil.rmtree(data, ignore_errors=True)
+    server = start_azurite(tmp_path_factory.mktemp("azureml-azurite"))
+    yield AzuriteStorage(server.url, azurite.ACCOUNT, azurite.KEY)
+    server.stop()
 
 
 @pytest.fixture(scope="session")

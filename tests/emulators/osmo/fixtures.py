@@ -11,13 +11,11 @@ import json
 import os
 import subprocess
 import sys
-import time
-import urllib.request
 
 import pytest
 
 from support.paths import PROJECT_ROOT
-from support.local_servers import azurite_binary
+from support.local_servers import start_azurite
 from support.ports import free_port
 
 from .server import OsmoEmulator
@@ -138,31 +136,6 @@ def azurite(tmp_path_factory):
     """A real Azurite blob service on a free port; yields its connection string."""
     from support import azurite as account
 
-    binary = azurite_binary()
-    port = free_port()
-    data = tmp_path_factory.mktemp("azurite")
-    proc = subprocess.Popen(
-        [str(binary), "--blobHost", "127.0.0.1", "--blobPort", str(port), "--location", str(data),
-         "--skipApiVersionCheck", "--disableTelemetry", "--silent"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )
-    deadline = time.time() + 60
-    while True:
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/devstoreaccount1?comp=list", timeout=1)
-        except urllib.error.HTTPError:
-            break  # answering (403 without a signature) means listening
-        except OSError:
-            if proc.poll() is not None or time.time() > deadline:
-                proc.kill()
-                raise RuntimeError(f"Azurite did not start: {proc.stderr.read().decode(errors='replace')}")
-            time.sleep(0.2)
-        else:
-            break
-    yield {"port": port, "connection_string": account.connection_string(port), "account": account.ACCOUNT}
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
+    server = start_azurite(tmp_path_factory.mktemp("azurite"))
+    yield {"port": server.port, "connection_string": account.connection_string(server.port), "account": account.ACCOUNT}
+    server.stop()

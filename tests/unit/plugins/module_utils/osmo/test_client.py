@@ -78,7 +78,7 @@ def test_submission_is_not_resent_after_a_500_but_is_after_a_429():
     fake = FakeOsmo({("POST", "/api/pool/default/workflow"): [(500, json.dumps(body), None)]})
     with pytest.raises(OsmoApiError) as info:
         client(fake).submit("default", "workflow: {}", workflow="train-k1")
-    assert len(fake.calls) == 1
+    assert info.value.status == 500 and len(fake.calls) == 1
     answers = [(429, "slow down", {"Retry-After": "1"}), (200, json.dumps({"name": "train-1"}), None)]
     fake = FakeOsmo({("POST", "/api/pool/default/workflow"): answers})
     assert client(fake).submit("default", "workflow: {}")["name"] == "train-1"
