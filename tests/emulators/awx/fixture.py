@@ -25,4 +25,3 @@ def awx_emulator():
     emulator.token = TOKEN
     yield emulator
     emulator.stop()
-

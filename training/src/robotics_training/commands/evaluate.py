@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
+
+from . import arguments
 
 
 def register(subparsers) -> None:
@@ -17,8 +18,7 @@ def register(subparsers) -> None:
         "--success-threshold or, for models:/ URIs, from the model version's (or registered model's) "
         "'success_threshold' tag. Exits 1 below the threshold only with --fail-below-threshold.",
     )
-    parser.add_argument("--checkpoint", default=os.environ.get("CHECKPOINT_URI") or None,
-                        help="path, runs:/..., models:/..., azure://... or blob URL (default: $CHECKPOINT_URI, which keeps a SAS token off the command line)")
+    arguments.add_checkpoint(parser)
     parser.add_argument("--task", default=None, help="task to evaluate on (default: the one the policy was trained on)")
     parser.add_argument("--episodes", type=int, default=10)
     parser.add_argument("--num-envs", type=int, default=8)
@@ -30,7 +30,7 @@ def register(subparsers) -> None:
     parser.add_argument("--fail-below-threshold", action="store_true",
                         help="exit with status 1 when the result is below the threshold")
     parser.add_argument("--output", default=None, help="write the JSON result to this file as well")
-    parser.add_argument("--tracking-uri", default=os.environ.get("MLFLOW_TRACKING_URI") or None)
+    arguments.add_tracking_uri(parser)
     parser.set_defaults(func=run)
 
 

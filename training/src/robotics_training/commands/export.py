@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import pathlib
 import sys
+
+from . import arguments
 
 TOLERANCE = 1e-4
 
@@ -20,11 +21,10 @@ def register(subparsers) -> None:
         "the observation normaliser included. Each file is loaded back and compared with the PyTorch policy; "
         "export.json records the files and the differences.",
     )
-    parser.add_argument("--checkpoint", default=os.environ.get("CHECKPOINT_URI") or None,
-                        help="path, runs:/..., models:/..., azure://... or blob URL (default: $CHECKPOINT_URI, which keeps a SAS token off the command line)")
+    arguments.add_checkpoint(parser)
     parser.add_argument("--output-dir", required=True)
     parser.add_argument("--format", default="both", choices=["onnx", "torchscript", "both"])
-    parser.add_argument("--tracking-uri", default=os.environ.get("MLFLOW_TRACKING_URI") or None)
+    arguments.add_tracking_uri(parser)
     parser.set_defaults(func=run)
 
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-import os
 import pathlib
 import sys
+
+from . import arguments
 
 
 def register(subparsers) -> None:
@@ -25,8 +26,7 @@ def register(subparsers) -> None:
     parser.add_argument("--output-dir", help="where the report goes (default: <run-dir>/report)")
     parser.add_argument("--model-name", help="registered model of the run (shown, and tagged with the verdict)")
     parser.add_argument("--model-version", help="its version")
-    parser.add_argument("--tracking-uri", default=os.environ.get("MLFLOW_TRACKING_URI") or None,
-                        help="MLflow tracking URI (default: the run's own, else $MLFLOW_TRACKING_URI)")
+    arguments.add_tracking_uri(parser, "the run's own, else $MLFLOW_TRACKING_URI")
     parser.add_argument("--no-mlflow", action="store_true", help="neither read from nor log to MLflow")
     parser.set_defaults(func=run)
 

@@ -7,6 +7,8 @@ import json
 import os
 import time
 
+from . import arguments
+
 
 def register(subparsers) -> None:
     parser = subparsers.add_parser(
@@ -15,8 +17,7 @@ def register(subparsers) -> None:
         description="Logs one MLflow run with a 'connectivity' metric and, when a storage target is given, "
         "writes and reads back one blob. Exits non-zero naming what is unreachable.",
     )
-    parser.add_argument("--tracking-uri", default=os.environ.get("MLFLOW_TRACKING_URI"),
-                        help="MLflow tracking URI (default: $MLFLOW_TRACKING_URI)")
+    arguments.add_tracking_uri(parser)
     parser.add_argument("--experiment", default="connectivity-smoke-test")
     parser.add_argument("--blob-connection-string", default=os.environ.get("AZURE_STORAGE_CONNECTION_STRING"),
                         help="connection string of a storage account (default: $AZURE_STORAGE_CONNECTION_STRING)")

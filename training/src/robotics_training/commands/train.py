@@ -6,6 +6,8 @@ import argparse
 import os
 import sys
 
+from . import arguments
+
 
 def register(subparsers) -> None:
     parser = subparsers.add_parser(
@@ -40,8 +42,7 @@ def register(subparsers) -> None:
     parser.add_argument("--time-budget", type=float, default=None, metavar="SECONDS",
                         help="stop cleanly after the iteration that uses up this many seconds; the final "
                         "checkpoint is still written")
-    parser.add_argument("--tracking-uri", default=os.environ.get("MLFLOW_TRACKING_URI") or None,
-                        help="MLflow tracking URI (default: $MLFLOW_TRACKING_URI; none: no MLflow logging)")
+    arguments.add_tracking_uri(parser, "$MLFLOW_TRACKING_URI; none: no MLflow logging")
     parser.add_argument("--experiment", default=os.environ.get("MLFLOW_EXPERIMENT_NAME") or None,
                         help="MLflow experiment (default: derived from the task)")
     parser.add_argument("--run-name", default=None)
