@@ -66,7 +66,12 @@ options:
     elements: str
     default: []
   update_mode:
-    description: V(merge) sends the current resource with O(body) laid over it; V(replace) sends O(body) alone.
+    description:
+      - V(merge) sends the current resource with O(body) laid over it, so tags and list items (for example
+        subnets or security rules) that O(body) leaves out are kept.
+      - V(replace) sends O(body) alone. Tags and items of lists of named objects that O(body) leaves out are then
+        removed, and are reported as changes (a body without C(tags) means no tags). Other fields that O(body)
+        leaves out are taken to be read-only or service defaults and are not compared.
     type: str
     choices: [merge, replace]
     default: merge

@@ -94,10 +94,12 @@ class Rules:
     ``ignore``: fields never compared (read-only or server-owned, for free-form bodies).
     ``replace``: objects managed whole (extra keys on the resource are differences, e.g. tags with purge).
     ``auto_key``: match any list of objects that all carry this field by it (free-form bodies: ``name``).
+    ``exact_lists``: an item of a keyed list that the desired list leaves out is a difference (the list is sent
+    whole), instead of an item the user does not manage.
     """
 
     def __init__(self, keyed_lists=None, ordered=(), case_insensitive=(), immutable=(), versions=(), ignore=(),
-                 replace=(), auto_key=None):
+                 replace=(), auto_key=None, exact_lists=False):
         self.keyed_lists = dict(keyed_lists or {})
         self.ordered = tuple(ordered)
         self.case_insensitive = tuple(case_insensitive)
@@ -106,6 +108,7 @@ class Rules:
         self.ignore = tuple(ignore)
         self.replace = tuple(replace)
         self.auto_key = auto_key
+        self.exact_lists = exact_lists
 
     @staticmethod
     def _any(patterns, path):
@@ -196,7 +199,8 @@ def compare(desired, current, rules=None, path=()):
         return []
     if isinstance(desired, dict):
         if not isinstance(current, dict):
-            return [Difference(path, current, desired)]
+            # ARM treats an empty object and a missing one alike.
+            return [] if current is None and not desired else [Difference(path, current, desired)]
         if rules.is_replaced(path):
             wanted = set(k.lower() for k, v in desired.items() if v is not None)
             if any(k.lower() not in wanted for k in current):
@@ -246,6 +250,10 @@ def _compare_keyed(desired, current, field, rules, path):
             differences.append(Difference(step, None, item))
         else:
             differences.extend(compare(item, have, rules, step))
+    if rules.exact_lists:
+        wanted = set(_norm_key(item.get(field)) for item in desired)
+        differences.extend(Difference(path + (Key(field, key),), item, None)
+                           for key, item in items.items() if key not in wanted)
     return differences
 
 

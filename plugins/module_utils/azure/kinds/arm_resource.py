@@ -92,13 +92,20 @@ def run(azure, write_only=()):
         remove=lambda wait: operations.begin_delete_by_id(resource_id, api_version=api_version, polling=wait),
     )
     hidden = [w.path for w in write_only]
+    replace = p["update_mode"] == "replace"
+    if replace:
+        # A PUT of the body alone drops tags it leaves out, and items it leaves out of lists of named objects:
+        # both are differences. Other fields it leaves out are taken to be read-only or service defaults.
+        body = dict(body, tags=body.get("tags") or {})
     rules = Rules(immutable=[("location",)] + split_paths(p["immutable"]),
-                  ignore=list(SERVER_FIELDS) + split_paths(p["ignore"]) + hidden, auto_key="name")
+                  ignore=list(SERVER_FIELDS) + split_paths(p["ignore"]) + hidden, auto_key="name",
+                  replace=[("tags",)] if replace else (), exact_lists=replace)
     engine = DesiredState(azure, resource, rules=rules)
-    finalize = strip_server_fields
-    if p["update_mode"] == "replace":
-        def finalize(merged):
-            return dict(body)
+
+    def replace_whole(merged):
+        return dict(body)
+
+    finalize = replace_whole if replace else strip_server_fields
     if not write_only or p["state"] == "absent":
         return engine.run(body, finalize=finalize)
     create_body, extra = None, []

@@ -110,6 +110,20 @@ def test_replaced_objects_are_exact_in_compare_and_merge():
     assert merge(CURRENT, {"tags": {"env": "dev"}}, rules)["tags"] == {"env": "dev"}
 
 
+def test_exact_lists_make_left_out_items_differences():
+    desired = {"properties": {"agentPoolProfiles": [{"name": "gpu"}]}}
+    assert compare(desired, CURRENT, RULES) == []
+    exact = Rules(keyed_lists={POOLS: "name"}, exact_lists=True)
+    differences = compare(desired, CURRENT, exact)
+    assert paths(differences) == ["properties.agentPoolProfiles[name=system]"]
+    assert differences[0].after is None and differences[0].before["vmSize"] == "Standard_D4ds_v5"
+
+
+def test_an_empty_object_equals_a_missing_one():
+    assert compare({"tags": {}}, {"location": "westeurope"}, Rules(replace=[("tags",)])) == []
+    assert paths(compare({"tags": {}}, CURRENT, Rules(replace=[("tags",)]))) == ["tags"]
+
+
 def test_auto_key_matches_named_objects_of_free_form_bodies():
     current = {"properties": {"subnets": [{"name": "a", "properties": {"x": 1}}, {"name": "b"}]}}
     desired = {"properties": {"subnets": [{"name": "b"}, {"name": "a", "properties": {"x": 1}}]}}
