@@ -84,10 +84,12 @@ options:
     choices: [on_create, always]
     default: on_create
   system_assigned_identity:
-    description: Give the extension a system-assigned identity. Cannot change.
+    description: Give the extension a system-assigned identity (V(false) installs it without one). Cannot change.
     type: bool
   azureml_defaults:
-    description: Apply what the az CLI adds for C(Microsoft.AzureML.Kubernetes) (see the description).
+    description:
+      - Apply what the az CLI adds for C(Microsoft.AzureML.Kubernetes) (see the description).
+      - Needs O(cluster_type=managedClusters).
     type: bool
     default: false
   state:
@@ -171,12 +173,16 @@ FIELDS = FieldMap(
     Field("target_namespace", ("properties", "scope", "namespace", "targetNamespace")),
     Field("configuration_settings", ("properties", "configurationSettings"), build=False),
     Field("configuration_protected_settings", ("properties", "configurationProtectedSettings"), build=False),
-    Field("system_assigned_identity", ("identity", "type"), build=False),
+    Field("scope", ("properties", "scope"), build=False),
+    Field("system_assigned_identity", ("identity",), build=False),
 )
+# The scope and the identity cannot change, whether a value changes or the whole object comes or goes (another
+# scope, an identity added): PATCH cannot carry either, so such a difference would never converge.
 RULES = Rules(
     case_insensitive=[("properties", "extensionType"), ("properties", "releaseTrain")],
-    immutable=[("properties", "extensionType"), ("properties", "scope", "cluster", "releaseNamespace"),
-               ("properties", "scope", "namespace", "targetNamespace"), ("identity", "type")],
+    immutable=[("properties", "extensionType"), ("properties", "scope"), ("properties", "scope", "cluster"),
+               ("properties", "scope", "namespace"), ("properties", "scope", "cluster", "releaseNamespace"),
+               ("properties", "scope", "namespace", "targetNamespace"), ("identity",), ("identity", "type")],
 )
 
 
@@ -271,8 +277,10 @@ def main():
         desired["identity"] = {"type": "SystemAssigned"}
     elif p["scope"] == "cluster" and "scope" not in props and p["release_namespace"]:
         props["scope"] = {"cluster": {"releaseNamespace": p["release_namespace"]}}
-    if p["system_assigned_identity"] is not None:
-        desired["identity"] = {"type": "SystemAssigned" if p["system_assigned_identity"] else "None"}
+    if p["system_assigned_identity"]:
+        desired["identity"] = {"type": "SystemAssigned"}
+    elif p["system_assigned_identity"] is False:
+        desired.pop("identity", None)  # an extension identity has only type SystemAssigned: none is no object
     if settings:
         props["configurationSettings"] = settings
 
@@ -287,7 +295,14 @@ def main():
     if protected and p["update_protected_settings"] == "always":
         masked = dict((k, MASK) for k in protected)
         extra.append(Difference(("properties", "configurationProtectedSettings"), masked, masked))
-    result = engine.present(desired, create_body=create_body, update_mode="patch", extra_differences=extra)
+
+    def check(current, differences):
+        kind = get_path(current, "identity", "type")
+        if p["system_assigned_identity"] is False and kind and kind.lower() != "none":
+            engine.refuse([Difference(("identity", "type"), kind, None)])
+
+    result = engine.present(desired, create_body=create_body, update_mode="patch", extra_differences=extra,
+                            check=check)
     if result["diff"]["after"] and protected:
         mask_protected(result["diff"], protected)
     principal = get_path(result.get("resource") or {}, "identity", "principalId")

@@ -59,6 +59,36 @@ def test_attach_is_idempotent_and_check_mode_writes_nothing(workspace, arm_emula
     assert moved.failed and "Cannot change" in moved["msg"] and "resourceId" in moved["msg"], moved
 
 
+def test_default_instance_type_is_sent_and_compared(workspace, arm_emulator):
+    def compute_puts():
+        return [r["body"] for r in arm_emulator.requests("PUT") if "/computes/" in r["path"]]
+
+    first = run_module("azureml_kubernetes_compute", _compute(workspace, default_instance_type="gpu-a100"))
+    assert first.changed and not first.failed, first
+    assert compute_puts()[-1]["properties"]["properties"] == {"namespace": "azureml", "defaultInstanceType": "gpu-a100"}
+
+    for args in (_compute(workspace, default_instance_type="gpu-a100"), _compute(workspace)):  # left out: kept
+        arm_emulator.clear_requests()
+        again = run_module("azureml_kubernetes_compute", args)
+        assert not again.changed and not again.failed, again
+        assert [r["method"] for r in arm_emulator.requests()] == ["GET"]
+
+    arm_emulator.clear_requests()
+    checked = run_module("azureml_kubernetes_compute", _compute(workspace, default_instance_type="cpu-small"),
+                         check_mode=True)
+    assert checked.changed and checked["diff"] == {
+        "before": {"properties": {"properties": {"defaultInstanceType": "gpu-a100"}}},
+        "after": {"properties": {"properties": {"defaultInstanceType": "cpu-small"}}}}, checked
+    assert [r["method"] for r in arm_emulator.requests()] == ["GET"]
+
+    arm_emulator.clear_requests()
+    changed = run_module("azureml_kubernetes_compute", _compute(workspace, default_instance_type="cpu-small"))
+    assert changed.changed and not changed.failed, changed
+    assert compute_puts()[-1]["properties"]["properties"] == {"namespace": "azureml",
+                                                              "defaultInstanceType": "cpu-small"}
+    assert not run_module("azureml_kubernetes_compute", _compute(workspace, default_instance_type="cpu-small")).changed
+
+
 def test_failed_attach_is_detached_then_attached_again(workspace, arm_emulator):
     arm_emulator.add_fault(method="PUT", path=r"/computes/k8s-robotics", kind="lro_failed", count=1,
                            code="InternalServerError", message="attach failed")
