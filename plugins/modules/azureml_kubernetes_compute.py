@@ -49,8 +49,8 @@ options:
     type: str
   identity:
     description:
-      - Resource ID of a user-assigned identity for the compute. Without it the compute gets a system-assigned
-        identity. Cannot change.
+      - Resource ID of a user-assigned identity for the compute. Without it the attach asks for no identity (the
+        request has no C(identity) block). Cannot change.
     type: str
   default_instance_type:
     description: InstanceType used by jobs that name none.
