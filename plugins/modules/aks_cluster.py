@@ -142,7 +142,9 @@ options:
         zone (needs O(user_assigned_identity)). Cannot change.
     type: str
   api_server_authorized_ip_ranges:
-    description: CIDRs allowed to reach a public API server.
+    description:
+      - CIDRs allowed to reach a public API server. Compared as a set (the order does not matter).
+      - An empty list removes the restriction (any address may reach the API server).
     type: list
     elements: str
   key_vault_secrets_provider:
@@ -177,11 +179,15 @@ options:
     type: dict
     suboptions:
       enabled:
-        description: Turn Defender security monitoring on or off.
+        description:
+          - Turn Defender security monitoring on or off.
+          - Turning it off also removes the workspace from the cluster, as the AKS API asks.
         type: bool
         required: true
       log_analytics_workspace_id:
-        description: Resource ID of the Log Analytics workspace Defender uses.
+        description:
+          - Resource ID of the Log Analytics workspace Defender uses. Required with O(defender.enabled=true), not
+            allowed with V(false).
         type: str
   system_pool:
     description:

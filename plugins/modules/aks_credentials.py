@@ -39,7 +39,10 @@ options:
     choices: [user, admin, entra_token]
     default: entra_token
   server_id:
-    description: Application ID of the AKS API server in Entra ID (the same for every AKS cluster).
+    description:
+      - Application ID of the AKS API server in Entra ID (the same for every AKS cluster).
+      - With O(credential=entra_token) the token is requested for the scope C(<server_id>/.default). The V(user) and
+        V(admin) kubeconfigs are returned as AKS issues them.
     type: str
     default: 6dae42f8-4368-4678-94ff-3960e28e3630
   dest:

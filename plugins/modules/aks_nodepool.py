@@ -16,8 +16,8 @@ description:
   - Makes an agent pool of an Azure Kubernetes Service cluster match the options you set, for example a GPU Spot
     pool that scales from zero, or deletes it.
   - Only the options you set are compared; the Spot taint and label AKS adds by itself are not drift.
-  - Options that AKS cannot change in place (VM size, zones, subnet, priority, eviction policy, disk, max pods,
-    GPU driver) are refused with a message naming them, before any change is made.
+  - Options that AKS cannot change in place (VM size, zones, subnets, priority, eviction policy, OS type, OS disk,
+    max pods, GPU driver and instance profile) are refused with a message naming them, before any change is made.
   - With autoscaling the node count belongs to the autoscaler; O(count) is used only when the pool is created.
 author:
   - azure_robotics.stack maintainers (@azure-robotics)
@@ -107,7 +107,7 @@ options:
     type: str
     choices: [Linux, Windows]
   os_sku:
-    description: Node image family.
+    description: Node image family. V(Windows2022) needs O(os_type=Windows), the others O(os_type=Linux) (the default).
     type: str
     choices: [Ubuntu, AzureLinux, Ubuntu2204, Ubuntu2404, AzureLinux3, Windows2022]
   orchestrator_version:

@@ -130,6 +130,11 @@ def pool_problems(options, prefix="", system=False):
     for option in ("max_pods", "os_disk_size_gb"):
         if options.get(option) is not None and options[option] <= 0:
             problems.append("%s must be positive" % name(option))
+    sku = options.get("os_sku")
+    if sku is not None:
+        family = "Windows" if sku.startswith("Windows") else "Linux"
+        if (options.get("os_type") or "Linux") != family:
+            problems.append("%s=%s needs %s=%s" % (name("os_sku"), sku, name("os_type"), family))
     return problems
 
 

@@ -9,6 +9,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import copy
+
 from ansible_collections.azure_robotics.stack.plugins.module_utils.azure.aks import (
     CRITICAL_ADDONS_TAINT,
     POOL_FIELDS,
@@ -23,7 +25,7 @@ from ansible_collections.azure_robotics.stack.plugins.module_utils.azure.aks imp
     version_tuple,
 )
 from ansible_collections.azure_robotics.stack.plugins.module_utils.azure.common import AZURE_TAG_ARGS
-from ansible_collections.azure_robotics.stack.plugins.module_utils.azure.diff import Rules, get_path
+from ansible_collections.azure_robotics.stack.plugins.module_utils.azure.diff import Difference, Rules, get_path
 from ansible_collections.azure_robotics.stack.plugins.module_utils.azure.fields import Field, FieldMap
 from ansible_collections.azure_robotics.stack.plugins.module_utils.azure.names import (
     is_resource_id,
@@ -34,6 +36,10 @@ from ansible_collections.azure_robotics.stack.plugins.module_utils.azure.sdk imp
 from ansible_collections.azure_robotics.stack.plugins.module_utils.azure.state import ArmResource, DesiredState
 
 POOLS = ("properties", "agentPoolProfiles")
+AUTHORIZED_IP_RANGES = ("properties", "apiServerAccessProfile", "authorizedIPRanges")
+DEFENDER = ("properties", "securityProfile", "defender")
+DEFENDER_ENABLED = DEFENDER + ("securityMonitoring", "enabled")
+DEFENDER_WORKSPACE = DEFENDER + ("logAnalyticsWorkspaceResourceId",)
 
 
 def _flag(value):
@@ -67,7 +73,7 @@ FIELDS = FieldMap(
     Field("network.outbound_type", ("properties", "networkProfile", "outboundType")),
     Field("private_cluster", ("properties", "apiServerAccessProfile", "enablePrivateCluster")),
     Field("private_dns_zone", ("properties", "apiServerAccessProfile", "privateDNSZone")),
-    Field("api_server_authorized_ip_ranges", ("properties", "apiServerAccessProfile", "authorizedIPRanges")),
+    Field("api_server_authorized_ip_ranges", AUTHORIZED_IP_RANGES),
     Field("key_vault_secrets_provider.enabled", ("properties", "addonProfiles", "azureKeyvaultSecretsProvider", "enabled")),
     Field("key_vault_secrets_provider.secret_rotation",
           ("properties", "addonProfiles", "azureKeyvaultSecretsProvider", "config", "enableSecretRotation"), _flag),
@@ -77,9 +83,8 @@ FIELDS = FieldMap(
     Field("monitoring.log_analytics_workspace_id",
           ("properties", "addonProfiles", "omsagent", "config", "logAnalyticsWorkspaceResourceID")),
     Field("monitoring.managed_prometheus", ("properties", "azureMonitorProfile", "metrics", "enabled")),
-    Field("defender.enabled", ("properties", "securityProfile", "defender", "securityMonitoring", "enabled")),
-    Field("defender.log_analytics_workspace_id",
-          ("properties", "securityProfile", "defender", "logAnalyticsWorkspaceResourceId")),
+    Field("defender.enabled", DEFENDER_ENABLED),
+    Field("defender.log_analytics_workspace_id", DEFENDER_WORKSPACE),
     Field("system_pool.only_critical_addons", POOLS + ("*", "nodeTaints"), build=False),
     *[Field("system_pool." + option, POOLS + ("*",) + tuple(field.split(".")), build=False)
       for option, field in POOL_FIELDS if option != "mode"]
@@ -189,6 +194,20 @@ def validate(azure, p):
     defender = p["defender"] or {}
     if defender.get("enabled") and not defender.get("log_analytics_workspace_id"):
         azure.fail("defender.enabled=true needs defender.log_analytics_workspace_id")
+    if defender.get("enabled") is False and defender.get("log_analytics_workspace_id"):
+        azure.fail("defender.log_analytics_workspace_id needs defender.enabled=true: AKS keeps no workspace for "
+                   "Defender turned off")
+
+
+def _fill(body, path, value):
+    """Puts ``value`` at ``path`` of ``body`` where there is nothing."""
+    node = body
+    for step in path[:-1]:
+        if not isinstance(node.get(step), dict):
+            node[step] = {}
+        node = node[step]
+    if node.get(path[-1]) is None:
+        node[path[-1]] = value
 
 
 def summary(resource):
@@ -319,19 +338,32 @@ def run(azure):
             azure.fail("oidc_issuer=false: the OIDC issuer of managed cluster '%s' cannot be turned off once on"
                        % resource.id, resource_id=resource.id)
 
+    defender_off = (p["defender"] or {}).get("enabled") is False
+    extra = []
+    if defender_off and get_path(current, *DEFENDER_WORKSPACE):
+        # The API wants no workspace while Defender is off: turning it off clears it.
+        extra.append(Difference(DEFENDER_WORKSPACE, get_path(current, *DEFENDER_WORKSPACE), None))
+
     def finalize(body):
         for pool in get_path(body, *POOLS) or []:
             finalize_pool(pool)
+        if defender_off:
+            (get_path(body, *DEFENDER) or {}).pop(DEFENDER_WORKSPACE[-1], None)
         return body
 
     def normalize(current):
-        current = dict(current)
-        props = dict(current.get("properties") or {})
+        current = copy.deepcopy(current)
+        current["properties"] = props = current.get("properties") or {}
         props["agentPoolProfiles"] = [normalize_pool(pool, pool) for pool in props.get("agentPoolProfiles") or []]
-        current["properties"] = props
+        # AKS may leave out what is off or empty: no ranges are an empty list, no Defender is Defender off.
+        if p["api_server_authorized_ip_ranges"] == []:
+            _fill(current, AUTHORIZED_IP_RANGES, [])
+        if defender_off:
+            _fill(current, DEFENDER_ENABLED, False)
         return current
 
-    result = engine.present(desired, create_body=create_body, check=check, finalize=finalize, normalize=normalize)
+    result = engine.present(desired, create_body=create_body, extra_differences=extra, check=check,
+                            finalize=finalize, normalize=normalize)
     result.update(summary(result.get("resource")))
     return result
 
