@@ -52,6 +52,8 @@ class ActionModule(ActionBase):
             raise AnsibleActionFail("stream_filter: not a valid regular expression: %s" % exc)
         if args["output_lines"] < 1 or args["timeout"] < 0 or args["kill_grace"] < 0:
             raise AnsibleActionFail("output_lines must be positive, timeout and kill_grace not negative")
+        if args["chdir"] is not None and not os.path.isdir(args["chdir"]):
+            raise AnsibleActionFail("chdir=%s does not exist or is not a directory" % args["chdir"])
         result["cmd"] = list(args["argv"])
         if self._task.check_mode:
             result.update(changed=True, msg="check mode: the command was not run")

@@ -60,10 +60,18 @@ class CodeArchive(object):
                     archive_sha256=self.archive_sha256)
 
 
+def _relative_pattern(pattern):
+    """A pattern with ``/`` is a path relative to the code directory: ``./x``, ``/x`` and ``x/`` all mean ``x``."""
+    while pattern.startswith("./") or pattern.startswith("/"):
+        pattern = pattern[2:] if pattern.startswith("./") else pattern[1:]
+    return pattern.rstrip("/")
+
+
 def _excluded(relpath, name, patterns):
     for pattern in patterns:
         if "/" in pattern:
-            if fnmatch.fnmatchcase(relpath, pattern) or relpath.startswith(pattern.rstrip("/") + "/"):
+            path = _relative_pattern(pattern)
+            if path and (fnmatch.fnmatchcase(relpath, path) or relpath.startswith(path + "/")):
                 return True
         elif fnmatch.fnmatchcase(name, pattern):
             return True

@@ -4,7 +4,7 @@
 """Background services on the workstation: start, health-check, stop, without a service manager.
 
 State lives in one directory per service: ``<data_dir>/<name>.pid``,
-``<name>.json`` (the command and port it was started with) and
+``<name>.json`` (the command, working directory and port it was started with) and
 ``<name>.log``. A service counts as running only when its recorded PID is alive
 and its health URL answers, so a second run changes nothing and a crashed or
 reconfigured service is restarted.
@@ -104,8 +104,14 @@ class LocalService:
 
     def desired_record(self):
         # The environment is recorded by key only: values may be secrets.
-        return {"command": self.command, "host": self.host, "port": self.port,
+        return {"command": self.command, "cwd": self.cwd, "host": self.host, "port": self.port,
                 "env_keys": sorted(self.env)}
+
+    def matches(self):
+        recorded, desired = self.recorded(), self.desired_record()
+        if "cwd" not in recorded:  # recorded by an earlier version, which did not record the working directory
+            desired.pop("cwd")
+        return recorded == desired
 
     def healthy(self):
         if not self.health_url:
@@ -121,7 +127,7 @@ class LocalService:
         return {
             "state": "running" if self.healthy() else "unhealthy",
             "pid": pid,
-            "matches": self.recorded() == self.desired_record(),
+            "matches": self.matches(),
         }
 
     # -- transitions --------------------------------------------------------
@@ -135,7 +141,7 @@ class LocalService:
             )
         return st
 
-    def start(self, timeout):
+    def start(self, timeout, stop_timeout=10):
         if not self.command:
             raise ServiceError("%s: command is required to start the service" % self.name)
         if not os.path.isdir(self.data_dir):
@@ -169,7 +175,7 @@ class LocalService:
             if self.healthy():
                 return proc.pid
             time.sleep(0.25)
-        self.stop(timeout=10)
+        self.stop(stop_timeout)
         raise ServiceError(
             "%s did not become healthy at %s within %ss; see %s:\n%s"
             % (self.name, self.health_url or "%s:%s" % (self.host, self.port), timeout, self.log_file, self.log_tail())
@@ -191,7 +197,12 @@ class LocalService:
                     os.killpg(pid, signal.SIGKILL)
                 except OSError:
                     pass
-                _reap(pid)
+                # SIGKILL cannot be ignored, but the process is gone (and its port free) only once the kernel
+                # has ended it: wait for that, so that "stopped" is true and a restart finds the port free.
+                deadline = time.time() + 5
+                while pid_alive(pid) and time.time() < deadline:
+                    _reap(pid)
+                    time.sleep(0.05)
         for path in (self.pid_file, self.state_file):
             try:
                 os.unlink(path)

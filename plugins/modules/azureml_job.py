@@ -165,7 +165,9 @@ options:
     type: bool
     default: false
   logs_max_bytes:
-    description: Keep at most this many bytes of the end of the logs in RV(logs) and in failure messages.
+    description:
+      - Keep at most this many bytes of the end of the logs in RV(logs) and in failure messages (whole lines,
+        after a C([... N bytes cut ...]) line when cut). V(0) keeps none.
     type: int
     default: 65536
 extends_documentation_fragment:

@@ -16,9 +16,11 @@ description:
   - Starts a long-running process (for example an MLflow tracking server or Azurite) in its own
     session so that it outlives the playbook, waits until its health URL answers, and stops it again.
   - The PID, the command it was started with and its log live in O(data_dir).
-  - A running, healthy service started with the same command, host and port is left alone
-    (C(changed=false)); a crashed, unhealthy or reconfigured one is restarted.
+  - A running, healthy service started with the same command, working directory, environment variable names, host
+    and port is left alone (C(changed=false)); a crashed, unhealthy or reconfigured one is restarted.
   - Fails, before starting anything, when O(port) is held by a process that is not this service.
+  - Fails, before stopping or starting anything, when O(chdir) is not a directory, O(health_status) is not a list
+    of HTTP statuses or O(stop_timeout) is negative.
 author:
   - azure_robotics.stack maintainers (@azure-robotics)
 options:
@@ -42,7 +44,9 @@ options:
     type: list
     elements: str
   chdir:
-    description: Working directory of the service. Defaults to O(data_dir).
+    description:
+      - Working directory of the service; relative paths in O(command) are resolved from it. It must exist.
+      - Defaults to O(data_dir).
     type: path
   environment:
     description:
@@ -61,7 +65,9 @@ options:
     description: URL that answers with one of O(health_status) once the service is ready.
     type: str
   health_status:
-    description: HTTP statuses of O(health_url) that mean healthy.
+    description:
+      - HTTP statuses of O(health_url) that mean healthy (redirects are not followed, so a C(3xx) status can be
+        listed too). Each must be between 100 and 599.
     type: list
     elements: int
     default: [200]
@@ -70,7 +76,9 @@ options:
     type: int
     default: 60
   stop_timeout:
-    description: Seconds to wait after SIGTERM before SIGKILL.
+    description:
+      - Seconds to wait after SIGTERM before SIGKILL, when the service is stopped or restarted, and when a
+        service that did not become healthy within O(start_timeout) is stopped again.
     type: int
     default: 15
 attributes:
@@ -127,6 +135,8 @@ log_file:
   sample: /home/user/project/.local/platform/mlflow.log
 """
 
+import os
+
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.azure_robotics.stack.plugins.module_utils.local_service import LocalService, ServiceError
@@ -154,6 +164,12 @@ def main():
     p = module.params
     if p["port"] is not None and not 0 < p["port"] < 65536:
         module.fail_json(msg="port must be between 1 and 65535, got %s" % p["port"])
+    if not p["health_status"] or any(not 100 <= code <= 599 for code in p["health_status"]):
+        module.fail_json(msg="health_status must list HTTP statuses between 100 and 599, got %s" % p["health_status"])
+    if p["stop_timeout"] < 0:
+        module.fail_json(msg="stop_timeout must be >= 0 seconds, got %s" % p["stop_timeout"])
+    if p["state"] == "started" and p["chdir"] is not None and not os.path.isdir(p["chdir"]):
+        module.fail_json(msg="chdir=%s does not exist or is not a directory" % p["chdir"])
     env = dict((k, str(v)) for k, v in p["environment"].items())
     service = LocalService(
         p["name"], p["data_dir"], command=p["command"], host=p["host"], port=p["port"],
@@ -169,7 +185,7 @@ def main():
             if changed and not module.check_mode:
                 if before["state"] != "stopped":
                     service.stop(p["stop_timeout"])
-                pid = service.start(p["start_timeout"])
+                pid = service.start(p["start_timeout"], p["stop_timeout"])
             after_state = "started"
         else:
             before = service.status()

@@ -219,7 +219,10 @@ options:
         template its URL is the template variable named by O(code_variable).
     type: str
   code_excludes:
-    description: Extra exclude patterns (file or folder names, or relative paths with C(/)) added to the defaults.
+    description:
+      - Extra exclude patterns added to the defaults. A pattern without C(/) is a file or folder name matched at
+        any depth (shell wildcards allowed, for example C(*.ckpt)); a pattern with C(/) is a path relative to
+        O(code_dir) (C(./data), C(/data) and C(data/) all mean the folder C(data) at the top).
     type: list
     elements: str
     default: []
@@ -241,6 +244,9 @@ options:
       - Credential for the upload when no connection string is given; V(auto) is C(DefaultAzureCredential)
         (environment, workload identity, managed identity, Azure CLI). The identity needs
         C(Storage Blob Data Contributor) on the account.
+      - V(workload_identity) needs O(code_storage_tenant_id) and O(code_storage_client_id) (or E(AZURE_TENANT_ID)
+        and E(AZURE_CLIENT_ID)) and E(AZURE_FEDERATED_TOKEN_FILE); this and the other C(code_storage_*) options are
+        checked before anything is packaged, uploaded or sent.
     type: str
     choices: [auto, cli, env, msi, workload_identity]
     default: auto

@@ -30,7 +30,9 @@ options:
     elements: str
     required: true
   chdir:
-    description: Working directory of the command.
+    description:
+      - Working directory of the command on the controller; a relative program path in O(argv) is resolved from
+        it. It must exist (also in check mode). Defaults to the working directory of C(ansible-playbook).
     type: path
   environment:
     description:

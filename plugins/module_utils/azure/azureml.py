@@ -373,10 +373,12 @@ def error_from_stream_exception(text):
 
 
 def tail(text, max_bytes):
-    """The last ``max_bytes`` of ``text`` (whole lines), marked when cut."""
+    """The last ``max_bytes`` of ``text`` (whole lines), marked when cut; nothing when ``max_bytes`` is 0."""
     data = (text or "").encode("utf-8")
-    if max_bytes <= 0 or len(data) <= max_bytes:
+    if len(data) <= max_bytes:
         return text or ""
+    if max_bytes <= 0:
+        return ""
     cut = data[-max_bytes:].decode("utf-8", "ignore")
     newline = cut.find("\n")
     if 0 <= newline < len(cut) - 1:

@@ -59,6 +59,32 @@ def validate(params):
             BlobLocation.parse(params["code_url"], "code_url")
         except BlobLocationError as exc:
             errors.append(str(exc))
+    if params.get("code_dir"):
+        errors.extend(_storage_errors(params))
+    return errors
+
+
+def _storage_errors(params):
+    """The code_storage_* options, checked before anything is packaged, uploaded or sent."""
+    from ansible_collections.azure_robotics.stack.plugins.module_utils.azure.clouds import CloudError, resolve_cloud
+
+    errors = []
+    try:
+        resolve_cloud(params.get("code_storage_cloud") or "public", option="code_storage_cloud")
+    except CloudError as exc:
+        errors.append(str(exc))
+    ca_bundle = params.get("code_storage_ca_bundle")
+    if ca_bundle and not os.path.isfile(ca_bundle):
+        errors.append("code_storage_ca_bundle=%s does not exist or is not a file" % ca_bundle)
+    if not params.get("code_storage_connection_string") \
+            and params.get("code_storage_auth_source") == "workload_identity":
+        needed = (("code_storage_tenant_id", "AZURE_TENANT_ID"), ("code_storage_client_id", "AZURE_CLIENT_ID"))
+        for option, variable in needed:
+            if not (params.get(option) or os.environ.get(variable)):
+                errors.append("code_storage_auth_source=workload_identity needs %s (or %s)" % (option, variable))
+        if not os.environ.get("AZURE_FEDERATED_TOKEN_FILE"):
+            errors.append("code_storage_auth_source=workload_identity needs the AZURE_FEDERATED_TOKEN_FILE "
+                          "environment variable (the projected service account token)")
     return errors
 
 
@@ -71,7 +97,7 @@ def _credential_and_suffix(params):
     from ansible_collections.azure_robotics.stack.plugins.module_utils.azure.clouds import resolve_cloud
     from ansible_collections.azure_robotics.stack.plugins.module_utils.azure.credentials import build_credential
 
-    cloud = resolve_cloud(params.get("code_storage_cloud") or "public")
+    cloud = resolve_cloud(params.get("code_storage_cloud") or "public", option="code_storage_cloud")
     if params.get("code_storage_connection_string"):
         return None, cloud.storage_suffix
     credential, unused_source = build_credential(params.get("code_storage_auth_source") or "auto", cloud,
@@ -118,8 +144,12 @@ def deliver(params, check_mode):
                                 % exc)
     except Exception as exc:  # azure-core errors of every kind, reported with where and what to do
         name = type(exc).__name__
-        hint = ("grant the identity 'Storage Blob Data Contributor' on the storage account, or pass "
-                "code_storage_connection_string" if "Auth" in name or "403" in str(exc) else
-                "check code_url and that the storage account is reachable")
+        if "Auth" in name or "403" in str(exc):
+            hint = ("grant the identity 'Storage Blob Data Contributor' on the storage account, or pass "
+                    "code_storage_connection_string")
+        elif "CERTIFICATE_VERIFY_FAILED" in str(exc):
+            hint = "pass the CA bundle that signed the blob endpoint's certificate as code_storage_ca_bundle"
+        else:
+            hint = "check code_url and that the storage account is reachable"
         raise CodeDeliveryError("Failed to upload the code archive to %s (%s): %s - %s"
                                 % (url, name, str(exc).splitlines()[0] if str(exc) else name, hint))

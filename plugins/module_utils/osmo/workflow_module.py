@@ -144,8 +144,12 @@ def prepare(p, code_url=None):
         set_strings[p["code_variable"]] = code_url
     if p["template"] is not None or p["template_file"] is not None:
         if p["template_file"] is not None:
-            with io.open(p["template_file"], encoding="utf-8") as handle:
-                template = handle.read()
+            try:
+                with io.open(p["template_file"], encoding="utf-8") as handle:
+                    template = handle.read()
+            except (IOError, OSError, UnicodeDecodeError) as exc:
+                raise ModuleFailure("template_file=%s cannot be read as UTF-8 text: %s; nothing was sent to OSMO"
+                                    % (p["template_file"], exc))
             subject = "template_file %s" % p["template_file"]
         else:
             template = p["template"]
@@ -162,7 +166,8 @@ def prepare(p, code_url=None):
         )
         template = builder.dump_document(document)
         subject = ("the workflow spec built from the module's parameters (workflow.tasks[0] holds image, command, "
-                   "args, environment, inputs, outputs and files; workflow.resources.default holds resources)")
+                   "args, environment, inputs, outputs, files, credentials and exit_actions as exitActions; "
+                   "workflow.resources.default holds resources)")
     try:
         rendered, variables = render_template(template, set_vars, set_strings)
     except RenderError as exc:

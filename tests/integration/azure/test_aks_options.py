@@ -182,8 +182,8 @@ def test_defender_maps_to_the_security_profile_and_turning_it_off_clears_the_wor
     identity = dict(oidc_issuer=True, workload_identity=True)
     emulator.clear_requests()
     created = run(emulator, "aks_cluster", **cluster_args(defender=on, **identity))
-    assert field(sent(emulator)[0], *DEFENDER_PATH) == {"logAnalyticsWorkspaceResourceId": workspace,
-                                                         "securityMonitoring": {"enabled": True}}
+    expected = {"logAnalyticsWorkspaceResourceId": workspace, "securityMonitoring": {"enabled": True}}
+    assert field(sent(emulator)[0], *DEFENDER_PATH) == expected
     assert field(created["resource"], "properties", "securityProfile", "workloadIdentity") == {"enabled": True}
     # workspace IDs compare without case, like every resource ID
     assert_rerun_reads_only(emulator, "aks_cluster", cluster_args(
@@ -227,8 +227,8 @@ def test_defender_off_on_a_cluster_that_never_had_it_is_no_change(emulator):
 
 @pytest.mark.parametrize("defender,fragment", [
     (dict(enabled=True), "defender.enabled=true needs defender.log_analytics_workspace_id"),
-    (dict(enabled=False, log_analytics_workspace_id="/subscriptions/x/resourceGroups/rg/providers/"
-                                                     "Microsoft.OperationalInsights/workspaces/log"),
+    (dict(enabled=False,
+          log_analytics_workspace_id="/subscriptions/x/resourceGroups/rg/providers/Microsoft.OperationalInsights/workspaces/log"),
      "defender.log_analytics_workspace_id needs defender.enabled=true"),
 ])
 def test_defender_workspace_goes_with_enabled_only(emulator, defender, fragment):
@@ -304,7 +304,9 @@ def test_os_sku_changes_in_place(cluster):
 
 def test_windows_pool_with_windows_os_sku(cluster):
     cluster.clear_requests()
-    created = run(cluster, "aks_nodepool", **pool_args(name="win1", os_type="Windows", os_sku="Windows2022"))
+    windows = pool_args(os_type="Windows", os_sku="Windows2022")
+    windows["name"] = "win1"
+    created = run(cluster, "aks_nodepool", **windows)
     assert {k: sent(cluster)[0]["properties"][k] for k in ("osType", "osSKU")} == {"osType": "Windows",
                                                                                    "osSKU": "Windows2022"}
     assert created["resource"]["properties"]["osSKU"] == "Windows2022"

@@ -87,7 +87,9 @@ def test_protected_settings_are_sent_on_create_never_shown_and_resent_only_when_
     # ARM never returns them: a rerun cannot compare them and sends nothing, even with another value (on_create).
     for value in (SECRET, SECRET + "-rotated"):
         arm_emulator.clear_requests()
-        again = ok(extension(args, **dict(protected, configuration_protected_settings={"token": value})))
+        options = dict(protected)
+        options["configuration_protected_settings"] = {"token": value}
+        again = ok(extension(args, **options))
         assert not again.changed and again["diff"] == {"before": {}, "after": {}}
         assert only_reads(arm_emulator), arm_emulator.requests()
         assert_secret_hidden(again)
@@ -100,7 +102,7 @@ def test_protected_settings_are_sent_on_create_never_shown_and_resent_only_when_
     assert checked["diff"] == {"before": {"properties": {"configurationProtectedSettings": {"token": MASK}}},
                                "after": {"properties": {"configurationProtectedSettings": {"token": MASK}}}}
     assert_secret_hidden(checked)
-    for _ in range(2):
+    for _attempt in range(2):
         arm_emulator.clear_requests()
         resent = ok(extension(args, **always))
         assert resent.changed
