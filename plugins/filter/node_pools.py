@@ -54,17 +54,27 @@ def node_pool_problems(node_pools, vnet_address_space=None, other_subnets=None, 
     return np.node_pool_problems(node_pools, vnet_address_space or (), other_subnets, zones_supported)
 
 
+def _declared(node_pools, filter_name, subnets):
+    """Refuses pools that node_pool_problems finds wrong: these filters would turn them into wrong options."""
+    problems = np.node_pool_problems(node_pools, subnets=subnets)
+    if problems:
+        raise np.NodePoolError("%s: %s" % (filter_name, "; ".join(problems)))
+
+
 def node_pool_agent_pools(node_pools, subnet_ids=None):
+    _declared(node_pools, "node_pool_agent_pools", subnets=False)
     subnet_ids = subnet_ids or {}
     return [dict(np.agent_pool_options(pool, subnet_ids.get(pool["name"])), name=pool["name"])
             for pool in np.all_pool_settings(node_pools)]
 
 
 def node_pool_subnets(node_pools, suffix):
+    _declared(node_pools, "node_pool_subnets", subnets=True)
     return np.node_pool_subnets(node_pools, suffix)
 
 
 def node_pool_summary(node_pools):
+    _declared(node_pools, "node_pool_summary", subnets=False)
     return np.node_pools_summary(node_pools)
 
 
@@ -72,11 +82,7 @@ class FilterModule(object):
     def filters(self):
         filters = {f.__name__: raising_filter_errors(f) for f in (
             parse_taint, taint_toleration, node_pool_tolerations, node_pools_tolerations, node_pool_node_selector, node_pool_labels,
-            node_pool_gpu_resource, node_pools_device_plugin_config, node_pools_gpu)}
-        filters.update({
-            "node_pool_problems": node_pool_problems,
-            "node_pool_agent_pools": node_pool_agent_pools,
-            "node_pool_subnets": node_pool_subnets,
-            "node_pool_summary": node_pool_summary,
-        })
+            node_pool_gpu_resource, node_pools_device_plugin_config, node_pools_gpu, node_pool_agent_pools,
+            node_pool_subnets, node_pool_summary)}
+        filters["node_pool_problems"] = node_pool_problems
         return filters

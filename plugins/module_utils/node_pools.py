@@ -350,12 +350,13 @@ def _is_int(value):
 
 
 def node_pool_problems(node_pools, vnet_address_space=(), other_subnets=None, zones_supported=True,
-                       variable="node_pools"):
+                       variable="node_pools", subnets=True):
     """Everything wrong with ``node_pools``, one message per problem, naming ``<variable>.<pool>.<setting>``.
 
     ``vnet_address_space``: the VNet's prefixes (pool subnets must lie inside); ``other_subnets``: name ->
     prefix of the platform's other subnets (pool subnets must not overlap them); ``zones_supported``: False
-    for regions without availability zones.
+    for regions without availability zones; ``subnets``: False where the subnets are not needed (they exist
+    already and their ids are given).
     """
     problems = []
     if node_pools is None:
@@ -380,7 +381,8 @@ def node_pool_problems(node_pools, vnet_address_space=(), other_subnets=None, zo
         if not isinstance(p["vm_size"], str) or not _VM_SIZE.match(p["vm_size"]):
             problems.append("%s.vm_size=%r must be an Azure VM size such as Standard_NC24ads_A100_v4"
                             % (where, p["vm_size"]))
-        problems.extend(_subnet_problems(where, p["subnet_address_prefixes"], vnet, taken, name))
+        if subnets:
+            problems.extend(_subnet_problems(where, p["subnet_address_prefixes"], vnet, taken, name))
         problems.extend(_scale_problems(where, p))
         if p["priority"] not in ("Regular", "Spot"):
             problems.append("%s.priority=%r must be Regular or Spot" % (where, p["priority"]))

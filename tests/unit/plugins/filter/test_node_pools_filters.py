@@ -40,3 +40,42 @@ def test_errors_become_filter_errors_naming_the_problem():
         FILTERS["node_pool_tolerations"](POOLS, "cpu")
     with pytest.raises(AnsibleFilterError, match="parse_taint: taint 'oops' must look like"):
         FILTERS["parse_taint"]("oops")
+
+
+def test_agent_pools_are_options_aks_nodepool_accepts():
+    from ansible_collections.azure_robotics.stack.plugins.module_utils.azure.aks import pool_problems
+    from ansible_collections.azure_robotics.stack.plugins.module_utils.azure.kinds.aks_nodepool import ARGUMENT_SPEC
+
+    subnet = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/vnet/subnets/snet-gpu"
+    pools = dict(POOLS, cpu={"vm_size": "Standard_D8ds_v5", "priority": "Regular", "node_taints": [],
+                             "min_count": 0, "max_count": 3})
+    options = FILTERS["node_pool_agent_pools"](pools, {"gpu": subnet})
+    assert [o["name"] for o in options] == ["cpu", "gpu"]
+    for option in options:
+        assert set(option) <= set(ARGUMENT_SPEC), set(option) - set(ARGUMENT_SPEC)
+        assert pool_problems(option) == [], option
+    cpu, gpu = options
+    assert gpu["vnet_subnet_id"] == subnet and "vnet_subnet_id" not in cpu
+    assert gpu["priority"] == "Spot" and gpu["eviction_policy"] == "Delete" and "eviction_policy" not in cpu
+    assert cpu["auto_scaling"] and cpu["min_count"] == 0
+
+
+def test_summary_carries_what_later_tiers_need():
+    summary = FILTERS["node_pool_summary"](POOLS)
+    assert summary["gpu"]["vm_size"] == "Standard_NV36ads_A10_v5" and summary["gpu"]["gpu_sharing"] == {"replicas": 4}
+    assert not any("id" in key for key in summary["gpu"])
+
+
+@pytest.mark.parametrize("name", ["node_pool_agent_pools", "node_pool_summary"])
+def test_pools_with_problems_are_refused_naming_the_setting(name):
+    with pytest.raises(AnsibleFilterError, match=r"%s: node_pools\.gpu\.priority='Cheap' must be Regular or Spot" % name):
+        FILTERS[name]({"gpu": {"priority": "Cheap"}})
+    with pytest.raises(AnsibleFilterError, match="node_pools must be a mapping"):
+        FILTERS[name]("gpu")
+
+
+def test_subnets_need_the_pools_address_prefixes():
+    with pytest.raises(AnsibleFilterError, match=r"node_pools\.gpu\.subnet_address_prefixes is required"):
+        FILTERS["node_pool_subnets"](POOLS, "robotics-dev-001")
+    with_prefix = {"gpu": dict(POOLS["gpu"], subnet_address_prefixes=["10.0.7.0/24"])}
+    assert FILTERS["node_pool_subnets"](with_prefix, "robotics-dev-001")
