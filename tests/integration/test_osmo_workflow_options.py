@@ -417,6 +417,17 @@ class SdkRecorder:
         return BlobServiceClient
 
 
+def test_an_untrusted_certificate_fails_at_once_naming_code_storage_ca_bundle(
+        osmo_api, osmo_emulator_target, tls_azurite, code_dir, tmp_path):
+    storage = dict(code_storage_connection_string=tls_azurite["connection_string"])
+    started = time.monotonic()
+    result = run_module("osmo_workflow", code_args(osmo_emulator_target, code_dir, tmp_path, **storage))
+    elapsed = time.monotonic() - started
+    assert result["failed"] is True and "code_storage_ca_bundle" in result["msg"], result["msg"]
+    assert elapsed < 20, "a certificate the client does not trust must not be retried (%.0f s)" % elapsed
+    assert osmo_api.requests == []
+
+
 @pytest.fixture
 def sdk(monkeypatch):
     for variable in ("AZURE_STORAGE_CONNECTION_STRING", "AZURE_TENANT_ID", "AZURE_CLIENT_ID",

@@ -21,6 +21,7 @@ from ansible_collections.azure_robotics.stack.plugins.module_utils.azure.blob im
     BlobLocationError,
     blob_exists,
     service_client,
+    untrusted_certificate,
     upload_if_absent,
 )
 
@@ -147,7 +148,7 @@ def deliver(params, check_mode):
         if "Auth" in name or "403" in str(exc):
             hint = ("grant the identity 'Storage Blob Data Contributor' on the storage account, or pass "
                     "code_storage_connection_string")
-        elif "CERTIFICATE_VERIFY_FAILED" in str(exc):
+        elif untrusted_certificate(exc):
             hint = "pass the CA bundle that signed the blob endpoint's certificate as code_storage_ca_bundle"
         else:
             hint = "check code_url and that the storage account is reachable"
