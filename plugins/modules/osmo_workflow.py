@@ -251,10 +251,16 @@ options:
     choices: [auto, cli, env, msi, workload_identity]
     default: auto
   code_storage_client_id:
-    description: Client ID of a user-assigned managed identity or workload-identity application for the upload.
+    description:
+      - Client ID of a user-assigned managed identity or workload-identity application for the upload.
+      - Read with O(code_storage_auth_source) V(auto), V(msi) and V(workload_identity); with the others the module
+        warns that it has no effect.
     type: str
   code_storage_tenant_id:
-    description: Tenant of the identity used for the upload.
+    description:
+      - Tenant of the identity used for the upload.
+      - Read with O(code_storage_auth_source) V(auto), V(cli) and V(workload_identity); with the others the module
+        warns that it has no effect.
     type: str
   code_storage_cloud:
     description: Azure cloud of the storage account (V(public), V(china), V(usgov) or a custom ARM URL).

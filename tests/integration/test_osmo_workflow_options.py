@@ -485,8 +485,26 @@ def test_code_storage_options_reach_the_credential_and_the_blob_client(
     assert kwargs.get("connection_verify") == (tls.ca_bundle_path() if ca_bundle else None)
     assert list(sdk.uploads) == [f"osmo/code/{result['code']['sha256']}.tar.gz"]
     assert result["code"]["uploaded"] is True
+    assert not [w for w in result["warnings"] if "has no effect" in w]
     [submission] = submissions(osmo_emulator_target)
     assert sent_task(submission)["inputs"] == [{"url": result["code"]["url"]}]
+
+
+@pytest.mark.parametrize("source, options, unused", [
+    ("env", dict(code_storage_tenant_id=TENANT_ID, code_storage_client_id=CLIENT_ID),
+     ["code_storage_tenant_id", "code_storage_client_id"]),
+    ("cli", dict(code_storage_client_id=CLIENT_ID), ["code_storage_client_id"]),
+    ("msi", dict(code_storage_tenant_id=TENANT_ID, code_storage_client_id=CLIENT_ID), ["code_storage_tenant_id"]),
+])
+def test_options_the_auth_source_does_not_read_are_warned_about(
+        osmo_api, osmo_emulator_target, sdk, code_dir, tmp_path, source, options, unused):
+    result = run_module("osmo_workflow", code_args(osmo_emulator_target, code_dir, tmp_path,
+                                                   code_url="azure://mystorage/osmo/code",
+                                                   code_storage_auth_source=source, **options))
+    assert not result["failed"], result
+    warned = [w for w in result["warnings"] if "has no effect" in w]
+    assert warned == ["%s has no effect with code_storage_auth_source=%s (it reads its own settings); remove it or "
+                      "pick an auth source that uses it" % (option, source) for option in unused]
 
 
 def test_check_mode_builds_the_credential_and_looks_up_the_archive_but_uploads_nothing(

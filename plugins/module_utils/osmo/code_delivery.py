@@ -94,6 +94,20 @@ def default_archive_dir():
     return os.path.join(base, "azure_robotics", "code-archives")
 
 
+# The code_storage_* identity options each auth source reads; the Azure CLI and the environment bring their own.
+_READS = {"auto": ("tenant_id", "client_id"), "workload_identity": ("tenant_id", "client_id"), "msi": ("client_id",),
+          "cli": ("tenant_id",), "env": ()}
+
+
+def unused_options(params):
+    """code_storage_* options that are set but that the chosen auth source does not read (for a warning)."""
+    if not params.get("code_dir") or params.get("code_storage_connection_string"):
+        return []
+    source = params.get("code_storage_auth_source") or "auto"
+    return ["code_storage_%s" % name for name in ("tenant_id", "client_id")
+            if params.get("code_storage_%s" % name) and name not in _READS.get(source, ())]
+
+
 def _credential_and_suffix(params):
     from ansible_collections.azure_robotics.stack.plugins.module_utils.azure.clouds import resolve_cloud
     from ansible_collections.azure_robotics.stack.plugins.module_utils.azure.credentials import build_credential

@@ -238,6 +238,9 @@ def run_present(module, client, p):
     if p.get("code_dir"):
         # Validate options that need no upload first, so a broken spec never uploads anything.
         prepare(p, code_url="azure://placeholder/placeholder/placeholder.tar.gz")
+        for option in code_delivery.unused_options(p):
+            module.warn("%s has no effect with code_storage_auth_source=%s (it reads its own settings); remove it or "
+                        "pick an auth source that uses it" % (option, p.get("code_storage_auth_source") or "auto"))
         try:
             code = code_delivery.deliver(p, module.check_mode)
         except code_delivery.CodeDeliveryError as exc:
