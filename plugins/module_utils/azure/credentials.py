@@ -55,24 +55,43 @@ class StaticTokenCredential:
         return "StaticTokenCredential(<redacted>)"
 
 
+# The identity options each auth source reads (``build_credential``); the Azure CLI and the environment bring
+# their own, a static token needs neither.
+IDENTITY_OPTIONS_READ = {"auto": ("tenant_id", "client_id"), "workload_identity": ("tenant_id", "client_id"),
+                         "msi": ("client_id",), "cli": ("tenant_id",), "env": (), "access_token": ()}
+
+
+def auth_problems(auth_source, tenant_id=None, client_id=None, access_token=None, federated_token_file=None,
+                  prefix="", token_file_option=True):
+    """Every reason the auth options cannot work together, each naming the option as ``<prefix><name>``.
+
+    ``token_file_option``: False where the module has no ``federated_token_file`` option (only the environment
+    variable can give the token file).
+    """
+    source = "%sauth_source=%s" % (prefix, auth_source)
+    if auth_source not in AUTH_SOURCES:
+        return ["%sauth_source=%r is not supported; use one of: %s" % (prefix, auth_source, ", ".join(AUTH_SOURCES))]
+    problems = []
+    if auth_source == "access_token" and not access_token:
+        problems.append("%s needs %saccess_token (or the AZURE_ACCESS_TOKEN environment variable)" % (source, prefix))
+    if auth_source == "workload_identity":
+        for option, value, variable in (("tenant_id", tenant_id, "AZURE_TENANT_ID"),
+                                        ("client_id", client_id, "AZURE_CLIENT_ID")):
+            if not (value or os.environ.get(variable)):
+                problems.append("%s needs %s%s (or %s)" % (source, prefix, option, variable))
+        if not (federated_token_file or os.environ.get("AZURE_FEDERATED_TOKEN_FILE")):
+            problems.append("%s needs %sfederated_token_file (or AZURE_FEDERATED_TOKEN_FILE)" % (source, prefix)
+                            if token_file_option else
+                            "%s needs the AZURE_FEDERATED_TOKEN_FILE environment variable (the projected service "
+                            "account token)" % source)
+    return problems
+
+
 def validate_auth(auth_source, tenant_id=None, client_id=None, access_token=None, federated_token_file=None):
     """Checks option combinations before any network call. Raises CredentialError naming the option."""
-    if auth_source not in AUTH_SOURCES:
-        raise CredentialError(
-            "auth_source=%r is not supported; use one of: %s" % (auth_source, ", ".join(AUTH_SOURCES))
-        )
-    if auth_source == "access_token" and not access_token:
-        raise CredentialError("auth_source=access_token needs access_token (or the AZURE_ACCESS_TOKEN environment variable)")
-    if auth_source == "workload_identity":
-        token_file = federated_token_file or os.environ.get("AZURE_FEDERATED_TOKEN_FILE")
-        if not (tenant_id or os.environ.get("AZURE_TENANT_ID")):
-            raise CredentialError("auth_source=workload_identity needs tenant_id (or AZURE_TENANT_ID)")
-        if not (client_id or os.environ.get("AZURE_CLIENT_ID")):
-            raise CredentialError("auth_source=workload_identity needs client_id (or AZURE_CLIENT_ID)")
-        if not token_file:
-            raise CredentialError(
-                "auth_source=workload_identity needs federated_token_file (or AZURE_FEDERATED_TOKEN_FILE)"
-            )
+    problems = auth_problems(auth_source, tenant_id, client_id, access_token, federated_token_file)
+    if problems:
+        raise CredentialError(problems[0])
 
 
 def build_credential(auth_source, cloud, tenant_id=None, client_id=None, access_token=None,

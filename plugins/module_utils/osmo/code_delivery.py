@@ -68,6 +68,7 @@ def validate(params):
 def _storage_errors(params):
     """The code_storage_* options, checked before anything is packaged, uploaded or sent."""
     from ansible_collections.azure_robotics.stack.plugins.module_utils.azure.clouds import CloudError, resolve_cloud
+    from ansible_collections.azure_robotics.stack.plugins.module_utils.azure.credentials import auth_problems
 
     errors = []
     try:
@@ -77,15 +78,11 @@ def _storage_errors(params):
     ca_bundle = params.get("code_storage_ca_bundle")
     if ca_bundle and not os.path.isfile(ca_bundle):
         errors.append("code_storage_ca_bundle=%s does not exist or is not a file" % ca_bundle)
-    if not params.get("code_storage_connection_string") \
-            and params.get("code_storage_auth_source") == "workload_identity":
-        needed = (("code_storage_tenant_id", "AZURE_TENANT_ID"), ("code_storage_client_id", "AZURE_CLIENT_ID"))
-        for option, variable in needed:
-            if not (params.get(option) or os.environ.get(variable)):
-                errors.append("code_storage_auth_source=workload_identity needs %s (or %s)" % (option, variable))
-        if not os.environ.get("AZURE_FEDERATED_TOKEN_FILE"):
-            errors.append("code_storage_auth_source=workload_identity needs the AZURE_FEDERATED_TOKEN_FILE "
-                          "environment variable (the projected service account token)")
+    if not params.get("code_storage_connection_string"):
+        errors.extend(auth_problems(params.get("code_storage_auth_source") or "auto",
+                                    tenant_id=params.get("code_storage_tenant_id"),
+                                    client_id=params.get("code_storage_client_id"),
+                                    prefix="code_storage_", token_file_option=False))
     return errors
 
 
@@ -94,18 +91,15 @@ def default_archive_dir():
     return os.path.join(base, "azure_robotics", "code-archives")
 
 
-# The code_storage_* identity options each auth source reads; the Azure CLI and the environment bring their own.
-_READS = {"auto": ("tenant_id", "client_id"), "workload_identity": ("tenant_id", "client_id"), "msi": ("client_id",),
-          "cli": ("tenant_id",), "env": ()}
-
-
 def unused_options(params):
     """code_storage_* options that are set but that the chosen auth source does not read (for a warning)."""
+    from ansible_collections.azure_robotics.stack.plugins.module_utils.azure.credentials import IDENTITY_OPTIONS_READ
+
     if not params.get("code_dir") or params.get("code_storage_connection_string"):
         return []
-    source = params.get("code_storage_auth_source") or "auto"
+    read = IDENTITY_OPTIONS_READ.get(params.get("code_storage_auth_source") or "auto", ())
     return ["code_storage_%s" % name for name in ("tenant_id", "client_id")
-            if params.get("code_storage_%s" % name) and name not in _READS.get(source, ())]
+            if params.get("code_storage_%s" % name) and name not in read]
 
 
 def _credential_and_suffix(params):
