@@ -343,8 +343,11 @@ def get_path(body, *path):
 
 
 def set_path(body, path, value):
+    """Puts ``value`` at ``path``, making the objects on the way (a missing or null one becomes ``{}``)."""
     node = body
     for step in path[:-1]:
-        node = node.setdefault(step, {})
+        if not isinstance(node.get(step), dict):
+            node[step] = {}
+        node = node[step]
     node[path[-1]] = value
     return body

@@ -25,7 +25,12 @@ from ansible_collections.azure_robotics.stack.plugins.module_utils.azure.aks imp
     version_tuple,
 )
 from ansible_collections.azure_robotics.stack.plugins.module_utils.azure.common import AZURE_TAG_ARGS
-from ansible_collections.azure_robotics.stack.plugins.module_utils.azure.diff import Difference, Rules, get_path
+from ansible_collections.azure_robotics.stack.plugins.module_utils.azure.diff import (
+    Difference,
+    Rules,
+    get_path,
+    set_path,
+)
 from ansible_collections.azure_robotics.stack.plugins.module_utils.azure.fields import Field, FieldMap
 from ansible_collections.azure_robotics.stack.plugins.module_utils.azure.names import (
     is_resource_id,
@@ -199,17 +204,6 @@ def validate(azure, p):
                    "Defender turned off")
 
 
-def _fill(body, path, value):
-    """Puts ``value`` at ``path`` of ``body`` where there is nothing."""
-    node = body
-    for step in path[:-1]:
-        if not isinstance(node.get(step), dict):
-            node[step] = {}
-        node = node[step]
-    if node.get(path[-1]) is None:
-        node[path[-1]] = value
-
-
 def summary(resource):
     if not resource:
         return {}
@@ -356,10 +350,10 @@ def run(azure):
         current["properties"] = props = current.get("properties") or {}
         props["agentPoolProfiles"] = [normalize_pool(pool, pool) for pool in props.get("agentPoolProfiles") or []]
         # AKS may leave out what is off or empty: no ranges are an empty list, no Defender is Defender off.
-        if p["api_server_authorized_ip_ranges"] == []:
-            _fill(current, AUTHORIZED_IP_RANGES, [])
-        if defender_off:
-            _fill(current, DEFENDER_ENABLED, False)
+        if p["api_server_authorized_ip_ranges"] == [] and get_path(current, *AUTHORIZED_IP_RANGES) is None:
+            set_path(current, AUTHORIZED_IP_RANGES, [])
+        if defender_off and get_path(current, *DEFENDER_ENABLED) is None:
+            set_path(current, DEFENDER_ENABLED, False)
         return current
 
     result = engine.present(desired, create_body=create_body, extra_differences=extra, check=check,
